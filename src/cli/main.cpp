@@ -1,0 +1,2 @@
+// ustack: the command-line entry point; one file per subcommand.
+int main() { return 0; }
