@@ -1,0 +1,1 @@
+#include "wire/icmpv4.h"

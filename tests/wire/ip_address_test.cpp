@@ -1,0 +1,1 @@
+#include "wire/ip_address.h"

@@ -1,0 +1,1 @@
+#include "wire/seq_num.h"
