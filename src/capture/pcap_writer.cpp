@@ -1,0 +1,1 @@
+#include "capture/pcap_writer.h"
