@@ -1,1 +1,112 @@
 #include "wire/tcp.h"
+
+#include <algorithm>
+
+namespace ustack::wire {
+
+template <typename B>
+std::uint16_t compute_checksum(const TcpView<B>& view, const Checksum& pseudo_header) {
+    const Bytes b = view.bytes();
+    Checksum sum = pseudo_header;
+    // RFC 9293 §3.1: "While computing the checksum, the checksum field itself is replaced
+    // with zeros." Offset 16 is even, so the odd tail (if any) still comes last.
+    sum.add(b.first(16)).add(b.subspan(18));
+    return sum.finish();
+}
+
+template <typename B>
+bool verify_checksum(const TcpView<B>& view, const Checksum& pseudo_header) {
+    Checksum sum = pseudo_header;
+    sum.add(view.bytes());
+    // RFC 1071 §1: the receiver's sum over everything, checksum included, is all ones.
+    return sum.folded() == 0xffff;
+}
+
+template std::uint16_t compute_checksum(const TcpView<Bytes>&, const Checksum&);
+template std::uint16_t compute_checksum(const TcpView<MutBytes>&, const Checksum&);
+template bool verify_checksum(const TcpView<Bytes>&, const Checksum&);
+template bool verify_checksum(const TcpView<MutBytes>&, const Checksum&);
+
+std::optional<TcpRepr> TcpRepr::parse(const TcpView<Bytes>& view, const Checksum& pseudo_header,
+                                      bool verify) {
+    // RFC 9293 §3.1: the data offset counts the header in 32-bit words, at least 5; the
+    // declared header must be present.
+    if (!view.header_complete()) return std::nullopt;
+    // RFC 9293 §3.1 MUST-3: the checksum MUST be checked on every received segment.
+    if (verify && !verify_checksum(view, pseudo_header)) return std::nullopt;
+
+    const TcpFlags f = view.flags();
+    // RFC 9293 §3.10.7 handles RST before SYN and SYN before FIN, so in a segment with two of
+    // them the later control can never take effect; no conforming sender emits such a
+    // segment (it is a scanner / evasion signature). Deviation: RFC 9293 does not say to
+    // drop them outright; we do, as Linux drops SYN+FIN and SYN+RST in LISTEN.
+    if (f.syn() && (f.rst() || f.fin())) return std::nullopt;
+    if (f.rst() && f.fin()) return std::nullopt;
+
+    auto options = TcpOptions::parse(view.options());
+    if (!options) return std::nullopt;
+
+    TcpRepr r;
+    r.src_port = view.src_port();
+    r.dst_port = view.dst_port();
+    r.control = f.syn()   ? TcpControl::Syn
+                : f.fin() ? TcpControl::Fin
+                : f.rst() ? TcpControl::Rst
+                          : TcpControl::None;
+    r.psh = f.psh();
+    r.seq = view.seq();
+    // RFC 9293 §3.1: the acknowledgment number is meaningful only when ACK is set.
+    if (f.ack()) r.ack = view.ack();
+    r.window = view.window();
+    // RFC 9293 §3.1: the urgent pointer is only interpreted when URG is set.
+    if (f.urg()) r.urgent = view.urgent();
+    r.ece = f.ece();
+    r.cwr = f.cwr();
+    r.ae = f.ae();
+    // RFC 9293 §3.1: reserved bits "must be ignored in received segments".
+    r.options = *options;
+    // RFC 9293 §3.5.3 SHLD-2: an RST may carry data; RFC 7413: a SYN may carry data.
+    r.payload = view.payload();
+    return r;
+}
+
+TcpFlags TcpRepr::flags() const {
+    TcpFlags f;
+    f = f.with(TcpFlags::kSyn, control == TcpControl::Syn)
+            .with(TcpFlags::kFin, control == TcpControl::Fin)
+            .with(TcpFlags::kRst, control == TcpControl::Rst)
+            .with(TcpFlags::kPsh, psh)
+            .with(TcpFlags::kAck, ack.has_value())
+            .with(TcpFlags::kUrg, urgent.has_value())
+            .with(TcpFlags::kEce, ece)
+            .with(TcpFlags::kCwr, cwr)
+            .with(TcpFlags::kAe, ae);
+    return f;
+}
+
+bool TcpRepr::emit(TcpView<MutBytes>& view, const Checksum& pseudo_header) const {
+    if (!options.fits()) return false;
+    const std::size_t hlen = header_len();
+    const std::size_t total = buffer_len();
+    const MutBytes out = view.bytes();
+    if (out.size() < total) return false;
+
+    view.set_src_port(src_port);
+    view.set_dst_port(dst_port);
+    view.set_seq(seq);
+    // RFC 9293 §3.1: without ACK the field is not meaningful; send zero.
+    view.set_ack(ack.value_or(SeqNum(0)));
+    view.set_data_offset(static_cast<std::uint8_t>(hlen / 4));
+    view.set_flags(flags());  // reserved bits zero (RFC 9293 §3.1)
+    view.set_window(window);
+    view.set_checksum(0);
+    view.set_urgent(urgent.value_or(0));
+    if (!options.emit(out.subspan(kTcpFixedHeaderLen, hlen - kTcpFixedHeaderLen))) return false;
+    std::copy(payload.begin(), payload.end(), out.begin() + static_cast<std::ptrdiff_t>(hlen));
+
+    const auto segment = TcpView<MutBytes>::checked_fixed_header(out.first(total));
+    view.set_checksum(compute_checksum(*segment, pseudo_header));
+    return true;
+}
+
+}  // namespace ustack::wire
