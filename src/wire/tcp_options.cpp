@@ -4,27 +4,27 @@
 
 namespace ustack::wire {
 
-namespace opt = tcp_option_kind;
+using namespace tcp_option_kind;  // kEol, kNop, ... in this file only
 
 bool tcp_option_length_ok(std::uint8_t kind, std::uint8_t length) {
     switch (kind) {
-        case opt::kEol:
-        case opt::kNop:
+        case kEol:
+        case kNop:
             return length == 1;  // RFC 9293 §3.2: single-octet options
-        case opt::kMss:
+        case kMss:
             return length == 4;  // RFC 9293 §3.2: Kind 2, Length 4
-        case opt::kWindowScale:
+        case kWindowScale:
             return length == 3;  // RFC 7323 §2.2: Kind 3, Length 3
-        case opt::kSackPermitted:
+        case kSackPermitted:
             return length == 2;  // RFC 2018 §2: Kind 4, Length 2
-        case opt::kSack:
+        case kSack:
             // RFC 2018 §3: Kind 5, Length 2 + 8n; at most 4 blocks fit in 40 bytes.
             return length >= 10 && length <= 34 && (length - 2) % 8 == 0;
-        case opt::kTimestamps:
+        case kTimestamps:
             return length == 10;  // RFC 7323 §3.2: Kind 8, Length 10
-        case opt::kMd5Signature:
+        case kMd5Signature:
             return length == 18;  // RFC 2385 §3.0: Kind 19, Length 18
-        case opt::kUserTimeout:
+        case kUserTimeout:
             return length == 4;  // RFC 5482 §2: Kind 28, Length 4
         default:
             return length >= 2;  // RFC 9293 §3.1: kind, length (counting both), data
@@ -50,11 +50,11 @@ std::optional<TcpOption> TcpOptionWalker::next() {
 
     const std::uint8_t kind = captured_[pos_];
     // RFC 9293 §3.1: "Case 1: A single octet of option-kind" (EOL and NOP only).
-    if (kind == opt::kEol || kind == opt::kNop) {
+    if (kind == kEol || kind == kNop) {
         TcpOption opt{kind, 1, {}, pos_};
         ++pos_;
         // RFC 9293 §3.2: EOL marks the end of the options; what follows is padding.
-        if (kind == opt::kEol) {
+        if (kind == kEol) {
             saw_eol_ = true;
             done_ = true;
         }
@@ -88,23 +88,23 @@ std::optional<TcpOptions> TcpOptions::parse(Bytes area) {
         if (!opt->length_ok()) return std::nullopt;
         const Bytes d = opt->data;
         switch (opt->kind) {
-            case opt::kMss:
+            case kMss:
                 out.mss = load_be16(d.data());  // RFC 9293 §3.2
                 break;
-            case opt::kWindowScale:
+            case kWindowScale:
                 out.wscale = d[0];  // RFC 7323 §2.2; clamped to 14 by the TCB (§2.3)
                 break;
-            case opt::kSackPermitted:
+            case kSackPermitted:
                 out.sack_permitted = true;  // RFC 2018 §2
                 break;
-            case opt::kSack:
+            case kSack:
                 out.sack_count = 0;  // RFC 2018 §3: a repeated option replaces the earlier one
                 for (std::size_t i = 0; i + 8 <= d.size(); i += 8) {
                     out.add_sack(
                         {SeqNum(load_be32(d.data() + i)), SeqNum(load_be32(d.data() + i + 4))});
                 }
                 break;
-            case opt::kTimestamps:
+            case kTimestamps:
                 out.timestamps = TcpTimestamps{load_be32(d.data()), load_be32(d.data() + 4)};
                 break;
             default:
@@ -161,27 +161,27 @@ class Writer {
         pos_ += 4;
     }
     void mss(std::uint16_t v) {
-        u8(opt::kMss);
+        u8(kMss);
         u8(kMssLen);
         be16(v);
     }
     void sack_perm() {
-        u8(opt::kSackPermitted);
+        u8(kSackPermitted);
         u8(kSackPermLen);
     }
     void ts(const TcpTimestamps& t) {
-        u8(opt::kTimestamps);
+        u8(kTimestamps);
         u8(kTsLen);
         be32(t.tsval);
         be32(t.tsecr);
     }
     void ws(std::uint8_t v) {
-        u8(opt::kWindowScale);
+        u8(kWindowScale);
         u8(kWsLen);
         u8(v);
     }
     void sacks(std::span<const SackBlock> blocks) {
-        u8(opt::kSack);
+        u8(kSack);
         u8(static_cast<std::uint8_t>(sack_len(blocks.size())));
         for (const auto& b : blocks) {
             be32(b.left.raw());
@@ -191,7 +191,7 @@ class Writer {
     // RFC 9293 §3.1: the header is padded with zeros (EOL) to a 32-bit boundary.
     void pad_to(std::size_t len) {
         while (pos_ < len)
-            u8(opt::kEol);
+            u8(kEol);
     }
 
   private:
@@ -216,22 +216,22 @@ bool TcpOptions::emit(MutBytes area) const {
             if (sack_permitted) {
                 w.sack_perm();
             } else {
-                w.u8(opt::kNop);
-                w.u8(opt::kNop);
+                w.u8(kNop);
+                w.u8(kNop);
             }
             w.ts(*timestamps);
         } else if (sack_permitted) {
-            w.u8(opt::kNop);
-            w.u8(opt::kNop);
+            w.u8(kNop);
+            w.u8(kNop);
             w.sack_perm();
         }
         if (wscale) {
-            w.u8(opt::kNop);
+            w.u8(kNop);
             w.ws(*wscale);
         }
         if (sack_count) {
-            w.u8(opt::kNop);
-            w.u8(opt::kNop);
+            w.u8(kNop);
+            w.u8(kNop);
             w.sacks(sacks());
         }
     } else {
