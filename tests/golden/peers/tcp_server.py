@@ -23,7 +23,11 @@ def serve(c):
     if a.mode == "slow":
         time.sleep(a.stall)
     while True:
-        data = c.recv(65536)
+        try:
+            data = c.recv(65536)
+        except ConnectionResetError:  # the client aborted (rst_abort)
+            c.close()
+            return
         if not data:
             break
         if a.mode == "echo":
