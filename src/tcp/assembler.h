@@ -1,0 +1,74 @@
+// Out-of-order reassembly bookkeeping: RFC 9293 §3.10.7.4 queueing, RFC 2018 SACK, RFC 2883 D-SACK.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+
+namespace ustack::tcp {
+
+// A half-open range [start, end) of sequence space, as offsets from the contiguous edge.
+struct Range {
+    std::uint32_t start = 0;
+    std::uint32_t end = 0;
+
+    std::uint32_t len() const { return end - start; }
+    bool operator==(const Range&) const = default;
+};
+
+// What one add() did.
+struct AddResult {
+    // Bytes that became contiguous at the front: advance RCV.NXT and commit the ring by this.
+    std::uint32_t advanced = 0;
+    // RFC 2883 §4: part of the new range that had already been received out of order (the first
+    // such piece when there are several), in the offsets given to add(), i.e. relative to the
+    // edge *before* this add. Report it as the first SACK block (a D-SACK) of the next ACK.
+    std::optional<Range> duplicate;
+    // False only when the range was dropped because the table was full (see Assembler): the
+    // data must be treated as not received (it will be retransmitted).
+    bool accepted = true;
+};
+
+// The set of ranges received beyond the contiguous edge (RCV.NXT), at most kMaxRanges of them,
+// sorted, disjoint and non-adjacent. Offsets are relative to the edge: a segment with SEQ s
+// and length n is add(s - RCV.NXT, n). When data reaches the edge, add() reports how far the edge
+// moved and rebases the remaining ranges, so offsets stay relative to the new RCV.NXT.
+//
+// When full: a range that would need a new (kMaxRanges + 1)-th entry is refused (accepted ==
+// false) and nothing changes. Ranges that touch the edge or an existing range are always taken,
+// so the edge can always advance. Refusing never takes back anything already SACKed (no
+// reneging, RFC 2018 §8); the sender just retransmits the refused segment.
+class Assembler {
+  public:
+    static constexpr std::size_t kMaxRanges = 32;
+
+    // Records [offset, offset + len) as received. Data below the edge is the caller's business
+    // (it has negative offset; RFC 2883 §4 D-SACK for it is built from SEG.SEQ directly).
+    [[nodiscard]] AddResult add(std::uint32_t offset, std::uint32_t len);
+
+    // RFC 2018 §4: fills `out` with up to out.size() ranges, most recently received first (the
+    // first one contains the segment that triggered this ACK, unless that segment advanced the
+    // edge). Returns how many were written. Offsets are relative to the current edge.
+    std::size_t sack_blocks(std::span<Range> out) const;
+
+    // The ranges in sequence order (for tests, tracing and the analyzer-style views).
+    std::span<const Range> ranges() const { return {ranges_.data(), count_}; }
+    std::size_t count() const { return count_; }
+    bool empty() const { return count_ == 0; }
+    bool full() const { return count_ == kMaxRanges; }
+    // One past the highest byte received out of order, or 0 when there is none.
+    std::uint32_t highest_end() const { return count_ == 0 ? 0 : ranges_[count_ - 1].end; }
+    void clear() { count_ = 0; }
+
+  private:
+    std::array<Range, kMaxRanges> ranges_{};           // [0, count_) sorted by start, disjoint,
+                                                       // non-adjacent, each start > 0 and len > 0
+    std::array<std::uint64_t, kMaxRanges> touched_{};  // touched_[i]: add() counter when a
+                                                       // segment last landed in ranges_[i]; unique
+    std::size_t count_ = 0;                            // count_ <= kMaxRanges
+    std::uint64_t clock_ = 0;                          // number of accepted add() calls
+};
+
+}  // namespace ustack::tcp
