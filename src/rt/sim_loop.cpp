@@ -1,0 +1,112 @@
+#include "rt/sim_loop.h"
+
+#include <algorithm>
+
+namespace ustack::rt {
+
+void SimLoop::add(Pollable& pollable) {
+    if (std::find(pollables_.begin(), pollables_.end(), &pollable) != pollables_.end()) return;
+    pollables_.push_back(&pollable);
+}
+
+void SimLoop::remove(Pollable& pollable) {
+    auto it = std::find(pollables_.begin(), pollables_.end(), &pollable);
+    if (it == pollables_.end()) return;
+    *it = nullptr;  // a step may be walking the vector: compact before the next one
+    compact_ = true;
+}
+
+TimerId SimLoop::call_at(Instant when, TimerCallback callback) {
+    const std::uint64_t id = next_timer_id_++;
+    timers_.emplace(std::make_pair(when, id), std::move(callback));
+    timer_deadlines_.emplace(id, when);
+    return TimerId{id};
+}
+
+bool SimLoop::cancel(TimerId id) {
+    auto it = timer_deadlines_.find(id.value);
+    if (it == timer_deadlines_.end()) return false;
+    timers_.erase(std::make_pair(it->second, id.value));  // absent if it is about to run
+    timer_deadlines_.erase(it);
+    return true;
+}
+
+Instant SimLoop::next_deadline() const {
+    Instant next = Instant::never();
+    for (const Pollable* p : pollables_)
+        if (p != nullptr) next = std::min(next, p->poll_at());
+    if (!timers_.empty()) next = std::min(next, timers_.begin()->first.first);
+    return next;
+}
+
+bool SimLoop::step(Instant limit) {
+    if (compact_) {
+        std::erase(pollables_, nullptr);
+        compact_ = false;
+    }
+    const Instant next = next_deadline();
+    if (next == Instant::never() && limit == Instant::never()) {
+        stop_reason_ = StopReason::Idle;
+        return false;
+    }
+    if (next > limit) {
+        now_ = std::max(now_, limit);
+        stop_reason_ = StopReason::Limit;
+        return false;
+    }
+    if (next > now_) {
+        now_ = next;  // the virtual clock jumps: no waiting
+        steps_at_now_ = 0;
+    }
+    if (++steps_at_now_ > config_.max_steps_per_instant) {
+        stop_reason_ = StopReason::Livelock;
+        return false;
+    }
+    ++steps_;
+    // Pollables added during the step wait for the next one.
+    const std::size_t count = pollables_.size();
+    for (std::size_t i = 0; i < count; ++i) {
+        Pollable* p = pollables_[i];
+        if (p != nullptr && p->poll_at() <= now_) p->poll(now_);
+    }
+    run_due_timers();
+    return true;
+}
+
+void SimLoop::run_due_timers() {
+    // Take every due timer first, so timers scheduled by the callbacks wait for the next step.
+    due_.clear();
+    while (!timers_.empty() && timers_.begin()->first.first <= now_) {
+        auto node = timers_.extract(timers_.begin());
+        due_.emplace_back(node.key().second, std::move(node.mapped()));
+    }
+    for (auto& [id, callback] : due_) {
+        if (timer_deadlines_.erase(id) == 0) continue;  // cancelled by an earlier callback
+        callback(now_);
+    }
+    due_.clear();
+}
+
+bool SimLoop::run_until(const std::function<bool()>& done, Instant limit) {
+    if (running_) {
+        stop_reason_ = StopReason::Reentered;
+        return false;
+    }
+    running_ = true;
+    bool finished = false;
+    for (;;) {
+        if (done()) {
+            finished = true;
+            break;
+        }
+        if (!step(limit)) {
+            finished = done();
+            break;
+        }
+    }
+    if (finished) stop_reason_ = StopReason::Done;
+    running_ = false;
+    return finished;
+}
+
+}  // namespace ustack::rt
