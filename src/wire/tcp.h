@@ -98,6 +98,8 @@ class TcpView {
     }
 
     B bytes() const { return bytes_; }
+    // The same view, read-only (for TcpRepr::parse or checksum helpers over an output buffer).
+    TcpView<Bytes> as_const() const { return TcpView<Bytes>(Bytes(bytes_)); }
 
     std::uint16_t src_port() const { return load_be16(p() + 0); }
     std::uint16_t dst_port() const { return load_be16(p() + 2); }
@@ -144,6 +146,8 @@ class TcpView {
     void set_urgent(std::uint16_t v) requires kMutable { store_be16(p() + 18, v); }
 
   private:
+    template <typename>
+    friend class TcpView;
     explicit TcpView(B bytes) : bytes_(bytes) {}
     auto* p() const { return bytes_.data(); }
     std::size_t options_end() const {

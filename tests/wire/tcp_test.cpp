@@ -556,6 +556,11 @@ TEST(TcpRepr, RoundTripsEveryFieldThroughEmitAndParse) {
     r.payload = kOdd;
     const auto ph = pseudo_header_v6(kV6Host1, kV6Host2, kIpProtoTcp, r.buffer_len());
     const Buf out = emit_repr(r, ph);
+    Buf copy = out;
+    auto mut = TcpView<MutBytes>::checked(copy);
+    ASSERT_TRUE(mut);
+    EXPECT_TRUE(verify_checksum(mut->as_const(), ph));
+    EXPECT_EQ(mut->as_const().bytes().data(), copy.data());
     auto v = TcpView<Bytes>::checked(out);
     ASSERT_TRUE(v);
     EXPECT_TRUE(verify_checksum(*v, ph));
