@@ -27,7 +27,7 @@ cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
   for ns in $A $R $B; do ip netns del "$ns" 2>/dev/null; done
-  rm -rf "$TMP"
+  [ -n "${KEEP_TMP:-}" ] && log "kept $TMP" || rm -rf "$TMP"
   [ $rc -eq 0 ] || log "failed (rc=$rc); namespaces deleted"
   exit $rc
 }
@@ -66,6 +66,8 @@ topology_up() {
   inr ip -6 addr add fd00:2::fe/64 dev veth-rb nodad
   inr sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
   for x in "$A veth-a" "$B veth-b" "$R veth-ra" "$R veth-rb"; do set -- $x; ip netns exec $1 ip link set $2 up; done
+  # Client ports away from /etc/services entries (57000, 60177, 60179), so -n prints numbers.
+  ina sysctl -qw net.ipv4.ip_local_port_range="41000 56999"
   ina ip route add default via 10.0.1.254
   ina ip -6 route add default via fd00:1::fe
   inb ip route add default via 10.0.2.254
@@ -102,7 +104,7 @@ cap_start() {
   local ext=pcap i
   rm -f "$CAP/$name.pcap"
   ip netns exec $ns tcpdump -i $ifc -s $snap -U --immediate-mode -Z root "$@" -w "$CAP/$name.$ext" $filter \
-     2>"$TMP/$name.log" &
+     2>>"$TMP/$name.log" &
   CAPS+=($!); PIDS+=($!)
   for i in $(seq 100); do grep -q "listening on" "$TMP/$name.log" && return 0; sleep 0.05; done
   cat "$TMP/$name.log" >&2; die "tcpdump for $name did not start"
@@ -113,6 +115,17 @@ cap_stop() {
   for p in "${CAPS[@]}"; do kill -INT "$p" 2>/dev/null || true; done
   for p in "${CAPS[@]}"; do wait "$p" 2>/dev/null || true; done
   CAPS=()
+}
+# closed NAME [MIN_FINS]: sets OK=0 unless the capture holds MIN_FINS (default 2) FIN segments
+# and ends with a pure ACK (the last ACK of the close). Guards against a capture that lost its
+# tail; the scenario is then run again.
+OK=1
+closed() {
+  local out; out=$(tcpdump -r "$CAP/$1.pcap" -nn 2>/dev/null)
+  if [ "$(grep -c 'Flags \[F' <<<"$out")" -lt "${2:-2}" ] || ! tail -1 <<<"$out" | grep -q 'Flags \[\.\]'; then
+    log "$1: capture incomplete"
+    OK=0
+  fi
 }
 SRV=
 # server NS ADDR PORT MODE [options]  (tcp_server.py; waits until it listens)
@@ -133,18 +146,15 @@ client() { local ns=$1; shift; ip netns exec $ns timeout 90 $PY "$PEERS/tcp_clie
 # ---------------------------------------------------------------- scenarios
 scenario_hello() {
   log "hello_echo (+ nano, any_sll2, any_sll variants)"
-  local try
-  for try in 1 2 3 4 5; do
-    hello_once
-    # The seed articles' three-packet close: FIN/ACK, FIN/ACK (the server's ACK of the client's
-    # FIN rides on its own FIN thanks to delayed ACK), ACK. Retry until the kernel did that.
-    if tcpdump -r "$CAP/hello_echo.pcap" -nn 2>/dev/null | tail -3 | grep -o 'Flags \[[^]]*\]' |
-        tr '\n' ' ' | grep -qx 'Flags \[F.\] Flags \[F.\] Flags \[.\] '; then
-      return 0
-    fi
-    log "hello_echo: no three-packet close on try $try, again"
-  done
-  die "hello_echo: no three-packet close"
+  hello_once
+  closed hello_echo; closed hello_echo_nano; closed any_sll2 4; closed any_sll 4
+  # The seed articles' three-packet close: FIN/ACK, FIN/ACK (the server's ACK of the client's
+  # FIN rides on its own FIN thanks to delayed ACK), ACK. Run again until the kernel did that.
+  if ! tcpdump -r "$CAP/hello_echo.pcap" -nn 2>/dev/null | tail -3 | grep -o 'Flags \[[^]]*\]' |
+      tr '\n' ' ' | grep -qx 'Flags \[F.\] Flags \[F.\] Flags \[.\] '; then
+    log "hello_echo: no three-packet close"
+    OK=0
+  fi
 }
 hello_once() {
   cap_start hello_echo $B veth-b 262144 "tcp port 3001"
@@ -165,6 +175,7 @@ scenario_csum() {
   client $A $B4 40001 hello
   server_wait
   cap_stop
+  closed csum_offload
   offloads off
 }
 
@@ -175,6 +186,7 @@ scenario_four_way() {
   client $A $B4 40002 hello
   server_wait
   cap_stop
+  closed four_way_close
 }
 
 scenario_refused() {
@@ -200,6 +212,7 @@ scenario_half_close() {
   client $A $B4 40005 halfclose
   server_wait
   cap_stop
+  closed half_close
 }
 
 scenario_transfer() {
@@ -209,6 +222,7 @@ scenario_transfer() {
   client $A $B4 40006 send --bytes 5000000
   server_wait
   cap_stop
+  closed transfer_5mb
 }
 
 scenario_loss() {
@@ -226,6 +240,7 @@ NFT
   client $A $B4 40007 send --bytes 5000000
   server_wait
   cap_stop
+  closed transfer_loss
   inr nft delete table inet ust_loss
 }
 
@@ -236,6 +251,7 @@ scenario_ipv6() {
   client $A $B6 40008 chat --msgs 3 --gap 0.1
   server_wait
   cap_stop
+  closed ipv6
 }
 
 scenario_zero_window() {
@@ -245,6 +261,7 @@ scenario_zero_window() {
   client $A $B4 40009 send --bytes 100000
   server_wait
   cap_stop
+  closed zero_window
 }
 
 scenario_keepalive() {
@@ -254,6 +271,7 @@ scenario_keepalive() {
   client $A $B4 40010 keepalive --idle 3.5
   server_wait
   cap_stop
+  closed keepalive
 }
 
 scenario_interleaved() {
@@ -268,6 +286,7 @@ scenario_interleaved() {
   for i in "${pids[@]}"; do wait "$i" || die "client failed"; done
   server_wait
   cap_stop
+  closed interleaved 8
 }
 
 scenario_misc() {
@@ -400,7 +419,13 @@ if [ "${1:-}" != "--expected-only" ]; then
   log "topology: $A ($A4) -- $R -- $B ($B4)"
   topology_up
   for s in ${SCENARIOS:-hello csum four_way refused rst half_close ipv6 keepalive interleaved zero_window transfer loss misc}; do
-    scenario_$s
+    for try in 1 2 3; do
+      OK=1
+      scenario_$s
+      [ $OK = 1 ] && break
+      [ $try = 3 ] && die "$s: no complete capture in 3 tries"
+      log "$s: again (try $((try + 1)))"
+    done
   done
   [ -n "${SCENARIOS:-}" ] || derive
   log "malformed captures"
