@@ -34,7 +34,7 @@ inline void store_be32(std::uint8_t* p, std::uint32_t v) {
 // Reads forward through untrusted bytes. Every read is checked: past the end it returns nullopt
 // (or false) and leaves the position where it was, so no caller can read out of bounds.
 class Cursor {
-public:
+  public:
     explicit Cursor(Bytes bytes) : bytes_(bytes) {}
 
     std::size_t remaining() const { return bytes_.size() - pos_; }
@@ -71,7 +71,7 @@ public:
         return true;
     }
 
-private:
+  private:
     Bytes bytes_;
     std::size_t pos_ = 0;
 };

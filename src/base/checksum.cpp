@@ -29,7 +29,8 @@ Checksum& Checksum::add(Bytes bytes) {
 
 std::uint16_t Checksum::folded() const {
     std::uint64_t s = sum_;
-    while (s >> 16) s = (s & 0xffff) + (s >> 16);
+    while (s >> 16)
+        s = (s & 0xffff) + (s >> 16);
     return static_cast<std::uint16_t>(s);
 }
 
@@ -51,7 +52,8 @@ std::uint16_t checksum_update16(std::uint16_t checksum, std::uint16_t old_word,
     std::uint32_t sum = static_cast<std::uint16_t>(~checksum);
     sum += static_cast<std::uint16_t>(~old_word);
     sum += new_word;
-    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
     return static_cast<std::uint16_t>(~sum);
 }
 

@@ -11,7 +11,7 @@ namespace ustack {
 // A running one's-complement sum. Add pieces in order; an odd-length piece may only come last
 // (as in every header + payload sum). finish() gives the value to store in a checksum field.
 class Checksum {
-public:
+  public:
     Checksum& add(Bytes bytes);
     Checksum& add16(std::uint16_t v) {
         sum_ += v;
@@ -26,11 +26,13 @@ public:
     // The checksum field value: the complement of the folded sum.
     std::uint16_t finish() const { return static_cast<std::uint16_t>(~folded()); }
 
-private:
+  private:
     std::uint64_t sum_ = 0;
 };
 
-inline std::uint16_t internet_checksum(Bytes bytes) { return Checksum{}.add(bytes).finish(); }
+inline std::uint16_t internet_checksum(Bytes bytes) {
+    return Checksum{}.add(bytes).finish();
+}
 
 // Pseudo-header sums for a transport segment of `length` bytes with protocol `proto`.
 // Addresses are in network byte order, as they sit in the header.

@@ -11,9 +11,11 @@ namespace {
 // A plain 16-bit reference sum, written the slow way, to check the word-at-a-time loop against.
 std::uint16_t reference_checksum(Bytes b) {
     std::uint32_t sum = 0;
-    for (std::size_t i = 0; i + 1 < b.size(); i += 2) sum += (b[i] << 8) | b[i + 1];
+    for (std::size_t i = 0; i + 1 < b.size(); i += 2)
+        sum += (b[i] << 8) | b[i + 1];
     if (b.size() % 2) sum += b.back() << 8;
-    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
     return static_cast<std::uint16_t>(~sum);
 }
 
@@ -26,7 +28,8 @@ TEST(Checksum, Rfc1071Example) {
 
 TEST(Checksum, MatchesReferenceForEveryLengthAndOddTail) {
     std::vector<std::uint8_t> data(301);
-    for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<std::uint8_t>(i * 37 + 11);
+    for (std::size_t i = 0; i < data.size(); ++i)
+        data[i] = static_cast<std::uint8_t>(i * 37 + 11);
     for (std::size_t n = 0; n <= data.size(); ++n) {
         Bytes b{data.data(), n};
         ASSERT_EQ(internet_checksum(b), reference_checksum(b)) << "length " << n;
@@ -35,8 +38,9 @@ TEST(Checksum, MatchesReferenceForEveryLengthAndOddTail) {
 
 TEST(Checksum, Ipv4HeaderVerifiesToZero) {
     // A real IPv4 header (checksum 0xb861); summing it with the checksum in place gives 0.
-    const std::array<std::uint8_t, 20> h{0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40, 0x00, 0x40, 0x11,
-                                         0xb8, 0x61, 0xc0, 0xa8, 0x00, 0x01, 0xc0, 0xa8, 0x00, 0xc7};
+    const std::array<std::uint8_t, 20> h{0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40,
+                                         0x00, 0x40, 0x11, 0xb8, 0x61, 0xc0, 0xa8,
+                                         0x00, 0x01, 0xc0, 0xa8, 0x00, 0xc7};
     EXPECT_EQ(internet_checksum(h), 0);
     auto zeroed = h;
     zeroed[10] = zeroed[11] = 0;
