@@ -37,10 +37,9 @@ AddResult Assembler::add(std::uint32_t offset, std::uint32_t len) {
         touched_[first] = ++clock_;
         ++count_;
     } else if (first == last) {
-        // In order, touching nothing queued: the edge simply moves (start == 0 here).
+        // In order (start == 0) and touching nothing queued: the edge moves past it.
         ++clock_;
         result.advanced = end;
-        return result;
     } else {
         Range merged{std::min(start, ranges_[first].start), std::max(end, ranges_[last - 1].end)};
         for (std::size_t i = first; i < last; ++i) {
@@ -66,6 +65,9 @@ AddResult Assembler::add(std::uint32_t offset, std::uint32_t len) {
         std::copy(ranges_.begin() + 1, ranges_.begin() + count_, ranges_.begin());
         std::copy(touched_.begin() + 1, touched_.begin() + count_, touched_.begin());
         --count_;
+    }
+    // Offsets stay relative to the (new) edge.
+    if (result.advanced > 0) {
         for (std::size_t i = 0; i < count_; ++i) {
             ranges_[i].start -= result.advanced;
             ranges_[i].end -= result.advanced;

@@ -1,9 +1,12 @@
 // Assembler: out-of-order ranges (RFC 9293 §3.10.7.4), SACK blocks (RFC 2018), D-SACK (RFC 2883).
 #include "tcp/assembler.h"
 
+#include "base/rng.h"
+
 #include <gtest/gtest.h>
 
 #include <array>
+#include <optional>
 #include <ostream>
 #include <vector>
 
@@ -51,6 +54,14 @@ TEST(Assembler, FillingTheHoleDeliversTheQueuedRangeAndRebases) {
     EXPECT_EQ(r.advanced, 150u);
     // The edge moved by 150: the range at 300 is now at 150.
     EXPECT_EQ(ranges(a), (std::vector<Range>{{150, 160}}));
+}
+
+TEST(Assembler, InOrderSegmentShortOfTheQueuedRangesStillRebasesThem) {
+    Assembler a;
+    (void)a.add(100, 50);
+    const AddResult r = a.add(0, 30);
+    EXPECT_EQ(r.advanced, 30u);
+    EXPECT_EQ(ranges(a), (std::vector<Range>{{70, 120}}));
 }
 
 TEST(Assembler, SegmentBridgingTwoRangesMergesThem) {
@@ -185,6 +196,54 @@ TEST(Assembler, HugeLengthIsClampedNotWrapped) {
     const AddResult r = a.add(0xfffffff0u, 0x100);
     EXPECT_TRUE(r.accepted);
     EXPECT_EQ(ranges(a), (std::vector<Range>{{0xfffffff0u, 0xffffffffu}}));
+}
+
+TEST(Assembler, MatchesABitmapModelUnderRandomArrivals) {
+    // Reference model: one flag per byte of sequence space, the edge as an absolute offset.
+    Rng rng(2024);
+    Assembler a;
+    std::vector<bool> got(100000, false);
+    std::size_t edge = 0;
+    for (int step = 0; step < 20000 && edge + 400 < got.size(); ++step) {
+        const auto off = static_cast<std::uint32_t>(rng.below(300));
+        const auto len = static_cast<std::uint32_t>(1 + rng.below(40));
+        const AddResult r = a.add(off, len);
+        if (!r.accepted) {
+            ASSERT_TRUE(a.full());
+            continue;
+        }
+        // Expected duplicate: the first run of already-held bytes inside the new range.
+        std::optional<Range> dup;
+        for (std::uint32_t i = off; i < off + len; ++i) {
+            if (!got[edge + i]) continue;
+            std::uint32_t j = i;
+            while (j < off + len && got[edge + j])
+                ++j;
+            dup = Range{i, j};
+            break;
+        }
+        ASSERT_EQ(r.duplicate, dup) << "step " << step;
+        for (std::uint32_t i = off; i < off + len; ++i)
+            got[edge + i] = true;
+        std::size_t new_edge = edge;
+        while (got[new_edge])
+            ++new_edge;
+        ASSERT_EQ(r.advanced, new_edge - edge) << "step " << step;
+        edge = new_edge;
+        // The ranges are exactly the runs of received bytes beyond the edge.
+        std::vector<Range> runs;
+        for (std::size_t i = edge; i < edge + 400; ++i) {
+            if (!got[i]) continue;
+            std::size_t j = i;
+            while (got[j])
+                ++j;
+            runs.push_back(
+                Range{static_cast<std::uint32_t>(i - edge), static_cast<std::uint32_t>(j - edge)});
+            i = j;
+        }
+        ASSERT_EQ(ranges(a), runs) << "step " << step;
+    }
+    EXPECT_GT(edge, 10000u);  // the run went somewhere
 }
 
 }  // namespace
