@@ -97,17 +97,17 @@ offloads() {
 }
 
 # ---------------------------------------------------------------- capture and peers
-CAPS=()
+CAPS=() CAPN=0
 # cap_start NAME NS IFACE SNAPLEN FILTER [tcpdump options...]
 cap_start() {
   local name=$1 ns=$2 ifc=$3 snap=$4 filter=$5; shift 5
-  local ext=pcap i
+  local ext=pcap i log="$TMP/$name.$((++CAPN)).log"
   rm -f "$CAP/$name.pcap"
   ip netns exec $ns tcpdump -i $ifc -s $snap -U --immediate-mode -Z root "$@" -w "$CAP/$name.$ext" $filter \
-     2>>"$TMP/$name.log" &
+     2>"$log" &
   CAPS+=($!); PIDS+=($!)
-  for i in $(seq 100); do grep -q "listening on" "$TMP/$name.log" && return 0; sleep 0.05; done
-  cat "$TMP/$name.log" >&2; die "tcpdump for $name did not start"
+  for i in $(seq 100); do grep -q "listening on" "$log" && return 0; sleep 0.05; done
+  cat "$log" >&2; die "tcpdump for $name did not start"
 }
 cap_stop() {
   local p
@@ -123,7 +123,14 @@ OK=1
 closed() {
   local out; out=$(tcpdump -r "$CAP/$1.pcap" -nn 2>/dev/null)
   if [ "$(grep -c 'Flags \[F' <<<"$out")" -lt "${2:-2}" ] || ! tail -1 <<<"$out" | grep -q 'Flags \[\.\]'; then
-    log "$1: capture incomplete"
+    log "$1: capture incomplete"; cp "$CAP/$1.pcap" "$TMP/$1.incomplete.$CAPN.pcap"
+    OK=0
+  fi
+}
+# ends_with NAME REGEX: sets OK=0 unless the capture's last packet line matches REGEX.
+ends_with() {
+  if ! tcpdump -r "$CAP/$1.pcap" -nn 2>/dev/null | tail -1 | grep -qE "$2"; then
+    log "$1: capture incomplete (last packet does not match $2)"
     OK=0
   fi
 }
@@ -194,6 +201,7 @@ scenario_refused() {
   cap_start refused $B veth-b 262144 "tcp port 40003"
   client $A $B4 40003 refused
   cap_stop
+  ends_with refused 'Flags \[R\.\]'
 }
 
 scenario_rst() {
@@ -203,6 +211,7 @@ scenario_rst() {
   client $A $B4 40004 abort
   server_wait
   cap_stop
+  ends_with rst_abort 'Flags \[R\.\]'
 }
 
 scenario_half_close() {
@@ -307,6 +316,7 @@ scenario_misc() {
   ina $PY "$PEERS/udp_peer.py" send $B6 40022 "nobody home6" >/dev/null
   wait $u4 $u6 || true
   cap_stop
+  ends_with icmp_arp_udp 'unreachable'
 }
 
 # Derived captures: rewritten copies of hello_echo in other formats / link types.
