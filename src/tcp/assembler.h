@@ -35,6 +35,8 @@ struct AddResult {
 // sorted, disjoint and non-adjacent. Offsets are relative to the edge: a segment with SEQ s
 // and length n is add(s - RCV.NXT, n). When data reaches the edge, add() reports how far the edge
 // moved and rebases the remaining ranges, so offsets stay relative to the new RCV.NXT.
+// With the receive ring (offsets there are relative to RCV.NXT too):
+//     n = rx.write_at(off, payload);  r = assembler.add(off, n);  rx.commit(r.advanced);
 //
 // When full: a range that would need a new (kMaxRanges + 1)-th entry is refused (accepted ==
 // false) and nothing changes. Ranges that touch the edge or an existing range are always taken,

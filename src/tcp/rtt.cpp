@@ -48,6 +48,15 @@ void RttEstimator::back_off() {
     ++backoffs_;
 }
 
+void RttEstimator::on_handshake_complete(bool syn_timed_out) {
+    constexpr Duration kFallbackRto = Duration::seconds(3);
+    // RFC 6298 §5.7: with no valid sample after a SYN timeout, start data transfer at 3 s.
+    if (syn_timed_out && !has_sample_ && base_rto_ < kFallbackRto) {
+        base_rto_ = std::min(kFallbackRto, std::max(config_.max_rto, config_.min_rto));
+    }
+    reset_backoff();
+}
+
 void RttEstimator::reset_backoff() {
     backoffs_ = 0;
     rto_ = base_rto_;

@@ -49,6 +49,11 @@ class RttEstimator {
     // Returns the RTO to the value the estimator computed, undoing back_off().
     void reset_backoff();
 
+    // RFC 6298 §5.7: call once when the handshake completes. If the SYN (or SYN-ACK) timed out
+    // and no sample was taken, "the RTO MUST be re-initialized to 3 seconds when data
+    // transmission begins"; otherwise this only ends the handshake's back-off.
+    void on_handshake_complete(bool syn_timed_out);
+
     // The current retransmission timeout, back-off included; in [min_rto, max_rto] once a
     // sample has been taken (initial_rto before).
     Duration rto() const { return rto_; }
@@ -64,7 +69,7 @@ class RttEstimator {
   private:
     Duration computed_rto() const;
 
-    RttConfig config_;
+    RttConfig config_;            // fixed at construction
     bool has_sample_ = false;     // true once a sample has been taken; srtt_/rttvar_ meaningful
     Duration srtt_;               // smoothed RTT; >= 0
     Duration rttvar_;             // RTT variation; >= 0

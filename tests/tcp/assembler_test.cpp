@@ -204,7 +204,7 @@ TEST(Assembler, MatchesABitmapModelUnderRandomArrivals) {
     Assembler a;
     std::vector<bool> got(100000, false);
     std::size_t edge = 0;
-    for (int step = 0; step < 20000 && edge + 400 < got.size(); ++step) {
+    for (int step = 0; step < 6000 && edge + 400 < got.size(); ++step) {
         const auto off = static_cast<std::uint32_t>(rng.below(300));
         const auto len = static_cast<std::uint32_t>(1 + rng.below(40));
         const AddResult r = a.add(off, len);
@@ -243,7 +243,7 @@ TEST(Assembler, MatchesABitmapModelUnderRandomArrivals) {
         }
         ASSERT_EQ(ranges(a), runs) << "step " << step;
     }
-    EXPECT_GT(edge, 10000u);  // the run went somewhere
+    EXPECT_GT(edge, 3000u);  // the run went somewhere
 }
 
 }  // namespace

@@ -159,6 +159,32 @@ TEST(Rtt, KarnRetransmittedSampleKeepsTheBackedOffRto) {
     EXPECT_EQ(rtt.backoffs(), 1u);
 }
 
+TEST(Rtt, SynTimeoutWithoutSampleStartsDataTransferAtThreeSeconds) {
+    RttEstimator rtt(RttConfig::linux_like());
+    rtt.back_off();  // the SYN timed out: 2 s
+    rtt.on_handshake_complete(true);
+    EXPECT_EQ(rtt.rto(), Duration::seconds(3));
+    EXPECT_EQ(rtt.backoffs(), 0u);
+    // The first real sample replaces the fallback.
+    rtt.sample(ms(100), false);
+    EXPECT_EQ(rtt.rto(), ms(300));
+}
+
+TEST(Rtt, HandshakeWithoutSynTimeoutKeepsTheComputedRto) {
+    RttEstimator rtt(RttConfig::linux_like());
+    rtt.sample(ms(100), false);
+    rtt.on_handshake_complete(false);
+    EXPECT_EQ(rtt.rto(), ms(300));
+}
+
+TEST(Rtt, SynTimeoutWithATimestampSampleKeepsTheComputedRto) {
+    RttEstimator rtt(RttConfig::linux_like());
+    rtt.back_off();
+    rtt.sample(ms(100), false);  // e.g. from a timestamp echo
+    rtt.on_handshake_complete(true);
+    EXPECT_EQ(rtt.rto(), ms(300));
+}
+
 TEST(Rtt, NegativeSampleIsIgnored) {
     RttEstimator rtt;
     EXPECT_FALSE(rtt.sample(ms(-1), false));
