@@ -36,7 +36,7 @@ bool RttEstimator::sample(Duration rtt, bool retransmitted) {
         srtt_ = (srtt_ * 7 + rtt) / 8;
     }
     base_rto_ = computed_rto();
-    // RFC 6298 §5.7 / Karn's algorithm: a new valid sample ends the back-off.
+    // RFC 6298 §5, note after (5.7): a new measurement recomputes RTO, "collapsing" the back-off.
     backoffs_ = 0;
     rto_ = base_rto_;
     return true;

@@ -41,7 +41,8 @@ class RttEstimator {
     // segments that were retransmitted" — pass retransmitted = true for such a segment and the
     // sample is discarded (returns false). Samples from the timestamp option (RFC 7323 §4) are
     // unambiguous: pass false for them even after a retransmission. A taken sample also ends
-    // any back-off (RFC 6298 §5.7, Karn's algorithm). Negative samples are discarded.
+    // any back-off (RFC 6298 §5, the note after (5.7): RTO "collapses"). Negative samples are
+    // discarded.
     bool sample(Duration rtt, bool retransmitted);
 
     // RFC 6298 §5.5: the retransmission timer expired, so "RTO <- RTO * 2", capped at max_rto.
