@@ -540,10 +540,10 @@ void dissect_ipv6(Bytes bytes, std::uint32_t length, const DissectOptions& opts,
         out.fragmented = true;
         v6.has_fragment = true;
         auto next = c.u8();
-        c.skip(1);
+        const bool reserved = c.skip(1);
         auto offlg = c.be16();
         auto ident = c.be32();
-        if (!ident) {
+        if (!next || !reserved || !offlg || !ident) {
             v6.fragment_truncated = true;
             return;
         }
@@ -626,6 +626,7 @@ void dissect(const Record& record, LinkType link, const DissectOptions& options,
     out.ts = record.ts;
     out.net = NetKind::None;
     out.inner.present = false;
+    out.opaque_payload = Bytes{};
     const LinkDecode l = decode_link(link, record.data, record.origlen);
     out.link = l.info;
     if (l.info.truncated) return;
@@ -650,6 +651,7 @@ void dissect(const Record& record, LinkType link, const DissectOptions& options,
             break;
         default:
             out.net = NetKind::Other;
+            out.opaque_payload = l.payload;
             break;
     }
 }

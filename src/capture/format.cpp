@@ -1412,7 +1412,7 @@ void put_ip_packet(const IpPacketSummary& ip, const InnerSummary* inner, const P
 }
 
 void put_arp(const ArpSummary& a, const PrintOptions& o, std::string& out) {
-    put(out, "ARP, ");
+    if (!o.link_header) put(out, "ARP, ");
     if (a.truncated || !a.ethernet_ipv4) {
         put(out, "[|ARP]");
         return;
@@ -1502,6 +1502,33 @@ void put_delta(std::string& out, const Timestamp& now, const Timestamp& ref, boo
     put_fraction(out, static_cast<std::uint32_t>(ns % 1000000000ll), nano);
 }
 
+// tcpdump's hex_and_ascii_print: 16 bytes a line, "\n\t0x0000:  6162 6364 ...  ab..".
+void put_hex_dump(Bytes bytes, std::string& out) {
+    for (std::size_t off = 0; off < bytes.size(); off += 16) {
+        const std::size_t n = std::min<std::size_t>(16, bytes.size() - off);
+        put(out, "\n\t0x");
+        put_hex_pad(out, off, 4);
+        put(out, ": ");
+        std::size_t width = 0;
+        for (std::size_t i = 0; i < n; i += 2) {
+            put(out, ' ');
+            put_hex_pad(out, bytes[off + i], 2);
+            width += 3;
+            if (i + 1 < n) {
+                put_hex_pad(out, bytes[off + i + 1], 2);
+                width += 2;
+            }
+        }
+        for (; width < 40; ++width)
+            put(out, ' ');
+        put(out, "  ");
+        for (std::size_t i = 0; i < n; ++i) {
+            const std::uint8_t c = bytes[off + i];
+            put(out, c >= 0x20 && c < 0x7f ? static_cast<char>(c) : '.');
+        }
+    }
+}
+
 }  // namespace
 
 const std::string& FormatState::interface_name(std::uint32_t ifindex) {
@@ -1579,6 +1606,9 @@ void format_line(const PacketSummary& s, const PrintOptions& o, FormatState& st,
                 break;
             case NetKind::Arp:
                 put_arp(s.arp, o, out);
+                break;
+            case NetKind::Other:
+                if (!o.quiet) put_hex_dump(s.opaque_payload, out);
                 break;
             default:
                 break;

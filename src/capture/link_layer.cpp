@@ -57,7 +57,7 @@ void decode_sll(Bytes frame, LinkDecode& out) {
     auto halen = c.be16();
     auto addr = c.take(8);
     auto proto = c.be16();
-    if (!proto) {
+    if (!pkttype || !hatype || !halen || !addr || !proto) {
         out.info.truncated = true;
         return;
     }
@@ -75,13 +75,13 @@ void decode_sll2(Bytes frame, LinkDecode& out) {
     // 8 address bytes.
     Cursor c(frame);
     auto proto = c.be16();
-    c.skip(2);
+    const bool reserved = c.skip(2);
     auto ifindex = c.be32();
     auto hatype = c.be16();
     auto pkttype = c.u8();
     auto halen = c.u8();
     auto addr = c.take(8);
-    if (!addr) {
+    if (!proto || !reserved || !ifindex || !hatype || !pkttype || !halen || !addr) {
         out.info.truncated = true;
         return;
     }

@@ -256,6 +256,9 @@ struct PacketSummary {
     IpPacketSummary ip;
     ArpSummary arp;
     InnerSummary inner;  // for ICMP / ICMPv6 errors
+    // NetKind::Other: the captured link payload, which tcpdump shows as an opaque hex dump (the
+    // formatter never interprets it). Valid as long as the Record's bytes.
+    Bytes opaque_payload;
 };
 
 }  // namespace ustack::capture
