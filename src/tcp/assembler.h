@@ -1,4 +1,4 @@
-// Out-of-order reassembly bookkeeping: RFC 9293 §3.10.7.4 queueing, RFC 2018 SACK, RFC 2883 D-SACK.
+// Out-of-order reassembly ranges: RFC 9293 §3.10.7.4 queueing, RFC 2018 SACK, RFC 2883 D-SACK.
 #pragma once
 
 #include <array>

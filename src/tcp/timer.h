@@ -1,4 +1,4 @@
-// A TCP timer as data (a deadline that is armed or not), for RFC 9293 §3.8 and RFC 6298 §5 timers.
+// A TCP timer as data (an armed or disarmed deadline) for RFC 9293 §3.8 and RFC 6298 §5 timers.
 #pragma once
 
 #include <algorithm>
