@@ -157,8 +157,8 @@ struct Icmpv4Repr {
                                            ChecksumCheck check = ChecksumCheck::Verify);
     std::size_t buffer_len() const { return 8 + data.size(); }
     // Writes the header, copies data (unless it already sits in place) and the checksum.
-    // Precondition: view.bytes().size() >= buffer_len(); only the first buffer_len() bytes are
-    // summed, so pass a view of exactly that size.
+    // Precondition: view.bytes().size() >= buffer_len(); the checksum covers the first
+    // buffer_len() bytes.
     void emit(Icmpv4View<MutBytes>& view) const;
 
     // Data compares by content.

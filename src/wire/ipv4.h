@@ -96,12 +96,12 @@ class Ipv4View {
         if (header_len() < kHeaderLen || header_len() > bytes_.size()) return false;
         return internet_checksum(header()) == 0;
     }
-    // The checksum the header should carry (computed with the checksum field taken as zero).
-    // Precondition: the declared header is present (checked()).
+    // The checksum the header should carry: the sum over the header with the checksum field
+    // taken as zero. Safe on any view: it sums the header bytes present, and at least the fixed
+    // 20 (so with IHL < 5 or a cut header it is what a printer shows as "should be").
     std::uint16_t compute_checksum() const {
-        Checksum c;
-        c.add(bytes_.subspan(0, 10)).add(bytes_.subspan(12, header_len() - 12));
-        return c.finish();
+        const std::size_t end = std::clamp(header_len(), kHeaderLen, bytes_.size());
+        return Checksum{}.add(bytes_.subspan(0, 10)).add(bytes_.subspan(12, end - 12)).finish();
     }
 
     // Setters (mutable views only). set_version_and_header_len writes version 4 and the IHL.
@@ -132,7 +132,7 @@ class Ipv4View {
     void set_destination(const Ipv4Address& a) requires kMutable {
         std::copy(a.octets.begin(), a.octets.end(), bytes_.begin() + 16);
     }
-    // Computes and stores the header checksum. Precondition: the declared header is present.
+    // Computes and stores the header checksum (over the declared header when present).
     void fill_checksum() requires kMutable { set_header_checksum(compute_checksum()); }
     // RFC 1624: decrement the TTL and patch the checksum incrementally (for forwarding).
     void decrement_ttl() requires kMutable {

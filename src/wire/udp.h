@@ -39,15 +39,16 @@ class UdpView {
     bool is_complete() const { return length() >= kHeaderLen && length() <= bytes_.size(); }
 
     // RFC 768: the sum over pseudo-header, header and data (the first length() bytes) verifies.
-    // `pseudo` is pseudo_header_v4/v6(src, dst, 17, length()). Precondition: is_complete().
-    // A zero checksum field means "none" for IPv4; this function does not special-case it.
+    // `pseudo` is pseudo_header_v4/v6(src, dst, 17, length()). Meaningful when is_complete()
+    // (otherwise it sums the bytes present, safely). A zero checksum field means "none" for
+    // IPv4; this function does not special-case it.
     bool verify_checksum(Checksum pseudo) const {
-        return pseudo.add(bytes_.subspan(0, length())).folded() == 0xffff;
+        return pseudo.add(detail::clip(bytes_, 0, length())).folded() == 0xffff;
     }
-    // The value to store (0 is sent as 0xffff, RFC 768). Precondition: is_complete().
+    // The value to store (0 is sent as 0xffff, RFC 768); sums the first length() bytes present.
     std::uint16_t compute_checksum(Checksum pseudo) const {
         const std::uint16_t c =
-            pseudo.add(bytes_.subspan(0, 6)).add(bytes_.subspan(8, length() - 8)).finish();
+            pseudo.add(bytes_.subspan(0, 6)).add(detail::clip(bytes_, 8, length())).finish();
         return c == 0 ? 0xffff : c;
     }
 

@@ -146,6 +146,10 @@ TEST(Ipv4, RejectsHeaderLengthBelowTwenty) {
         EXPECT_TRUE(f->options().empty());
         EXPECT_FALSE(f->is_complete());
         EXPECT_FALSE(f->verify_checksum());
+        // "should be" checksum: over the fixed 20 bytes, never past them.
+        auto m = Ipv4View<MutBytes>::unchecked(b);
+        m.fill_checksum();
+        EXPECT_EQ(internet_checksum(Bytes{b.data(), 20}), 0);
         EXPECT_EQ(f->payload().data(), b.data() + 20);
         EXPECT_FALSE(Ipv4Repr::parse(*f));
     }
