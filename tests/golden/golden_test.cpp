@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <ostream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -64,14 +65,28 @@ std::string read_text(const std::string& path) {
     return ss.str();
 }
 
+// tcpdump's stderr for a capture: expected/STEM.stderr.txt, where the stdout file is
+// expected/STEM.FLAGS.txt.
+std::string expected_stderr_path(const GoldenCase& c) {
+    std::string name = c.expected.substr(0, c.expected.size() - 4);  // drop ".txt"
+    return golden_path(name.substr(0, name.rfind('.')) + ".stderr.txt");
+}
+
+std::string first_line(const std::string& text) {
+    return text.substr(0, text.find('\n'));
+}
+
 struct RunResult {
     std::string out;
+    std::string err;
     int exit_code = -1;
 };
 
 RunResult run_print(const GoldenCase& c) {
-    std::string command = fmt::format("cd '{}' && TZ=UTC '{}' print '{}' {} 2>/dev/null",
-                                      USTACK_GOLDEN_DIR, USTACK_BINARY, c.capture, c.arguments);
+    std::string err_path = testing::TempDir() + "/ustack_golden_" + c.name + ".stderr";
+    std::string command =
+        fmt::format("cd '{}' && TZ=UTC '{}' print '{}' {} 2>'{}'", USTACK_GOLDEN_DIR, USTACK_BINARY,
+                    c.capture, c.arguments, err_path);
     RunResult r;
     FILE* pipe = popen(command.c_str(), "r");
     if (pipe == nullptr) return r;
@@ -81,7 +96,12 @@ RunResult run_print(const GoldenCase& c) {
         r.out.append(buf, n);
     int status = pclose(pipe);
     r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.err = read_text(err_path);
     return r;
+}
+
+void PrintTo(const GoldenCase& c, std::ostream* os) {
+    *os << "ustack print " << c.capture << " " << c.arguments << " (vs " << c.expected << ")";
 }
 
 class Golden : public testing::TestWithParam<GoldenCase> {};
@@ -104,6 +124,16 @@ TEST_P(Golden, MatchesTcpdump) {
             report += fmt::format("line {}:\n  tcpdump: {}\n  ustack:  {}\n", i + 1,
                                   w ? *w : "<none>", g ? *g : "<none>");
         }
+    }
+    // stderr: tcpdump's "reading from file ..." line when the file opens; when it cannot be
+    // read, one message naming the file (tcpdump's own wording differs and is not compared).
+    std::string tcpdump_err = read_text(expected_stderr_path(c));
+    EXPECT_FALSE(tcpdump_err.empty()) << "missing " << expected_stderr_path(c);
+    if (tcpdump_err.starts_with("reading from file")) {
+        EXPECT_EQ(first_line(got.err), first_line(tcpdump_err));
+    }
+    if (c.exit_code != 0) {
+        EXPECT_NE(got.err.find("ustack print: " + c.capture), std::string::npos) << got.err;
     }
     RecordProperty("identical_lines", static_cast<int>(same));
     RecordProperty("tcpdump_lines", static_cast<int>(want_lines.size()));
