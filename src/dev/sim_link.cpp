@@ -24,14 +24,20 @@ SimLink::Pipe::Pipe(const LinkConfig& config, Medium medium)
       max_frame_len_(DeviceCaps{config.mtu, medium, {}}.max_frame_len()),
       slots_(std::max<std::size_t>(config.slots, 1)),
       storage_(slots_.size() * max_frame_len_),
-      last_tx_done_(Instant::from_micros(std::numeric_limits<std::int64_t>::min())) {}
+      wire_free_(Instant::from_micros(std::numeric_limits<std::int64_t>::min())) {}
 
-Duration SimLink::Pipe::serialisation_time(std::size_t len) const {
-    if (config_.rate_bps == 0) return Duration::zero();
-    const std::uint64_t bit_micros = std::uint64_t{len} * 8 * 1'000'000;
-    // Rounded up: a frame is never on the far side before its last bit could have left.
-    return Duration::micros(
-        static_cast<std::int64_t>((bit_micros + config_.rate_bps - 1) / config_.rate_bps));
+Instant SimLink::Pipe::serialise(std::size_t len, Instant now) {
+    if (config_.rate_bps == 0) return now;  // infinitely fast: the wire is always free
+    const std::uint64_t rate = config_.rate_bps;
+    if (now > wire_free_ || (now == wire_free_ && wire_free_frac_ == 0)) {
+        wire_free_ = now;  // idle wire: start at once
+        wire_free_frac_ = 0;
+    }
+    // In units of 1/rate µs: bits * 1e6 (no overflow below 2^64 / 8e6 ≈ 2.3 TB per frame).
+    const std::uint64_t total = wire_free_frac_ + std::uint64_t{len} * 8 * 1'000'000;
+    wire_free_ += Duration::micros(static_cast<std::int64_t>(total / rate));
+    wire_free_frac_ = total % rate;
+    return wire_free_ + Duration::micros(wire_free_frac_ != 0 ? 1 : 0);
 }
 
 void SimLink::Pipe::drain_queue(Instant now) {
@@ -62,10 +68,9 @@ bool SimLink::Pipe::transmit(Bytes frame, Instant now) {
     }
     Slot& s = slot(tail_);
     s.len = len;
-    s.tx_done = std::max(now, last_tx_done_) + serialisation_time(len);
+    s.tx_done = serialise(len, now);
     s.arrive = s.tx_done + config_.delay;
     if (len != 0) std::memcpy(slot_data(tail_), frame.data(), len);
-    last_tx_done_ = s.tx_done;
     ++tail_;
     queued_bytes_ += len;
     ++counters_.frames_sent;

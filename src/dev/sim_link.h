@@ -18,8 +18,10 @@ namespace ustack::dev {
 // A frame handed to transmit() at `now` starts serialising when the previous frame has finished
 // (frames queue behind each other), takes bits / rate_bps to serialise, and arrives `delay` after
 // its last bit left:   arrive = max(now, previous tx_done) + len * 8 / rate_bps + delay.
-// Serialisation counts the frame bytes as given (no preamble, FCS or inter-frame gap) and rounds
-// each frame's time up to a whole microsecond.
+// Serialisation counts the frame bytes as given (no preamble, FCS or inter-frame gap). The wire
+// keeps exact time (fractions of a microsecond carry over to the next frame), and each frame is
+// seen to leave and arrive at the first whole microsecond not before its exact time, so
+// back-to-back frames come at the configured rate however small they are.
 //
 // The queue is the bottleneck buffer: the frames whose serialisation has not finished at `now`
 // (waiting, or on their way onto the wire). A frame that would push it past queue_frames or
@@ -98,7 +100,9 @@ class SimLink {
         }
         // Moves frames whose serialisation has finished by `now` out of the queue.
         void drain_queue(Instant now);
-        Duration serialisation_time(std::size_t len) const;
+        // Puts a frame of len bytes on the wire after the previous one; returns when its last bit
+        // has left, rounded up to a whole microsecond.
+        Instant serialise(std::size_t len, Instant now);
 
         LinkConfig config_;
         std::size_t max_frame_len_;
@@ -111,7 +115,9 @@ class SimLink {
         std::uint64_t tail_ = 0;
         std::size_t queued_bytes_ = 0;
         bool release_head_ = false;  // head_ was handed out by the last receive()
-        Instant last_tx_done_;
+        // When the wire is free again, exactly: wire_free_ + wire_free_frac_ / rate_bps µs.
+        Instant wire_free_;
+        std::uint64_t wire_free_frac_ = 0;
         LinkCounters counters_;
     };
 

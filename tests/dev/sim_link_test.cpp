@@ -83,6 +83,24 @@ TEST(SimLink, SerialisationTimeScalesWithFrameLength) {
     EXPECT_EQ(link.end_b().poll_at(), at_us(1600));
 }
 
+TEST(SimLink, SmallFramesKeepTheExactRateBackToBack) {
+    LinkConfig c;
+    c.rate_bps = 1'000'000'000;  // 100 bytes: 0.8 µs each
+    c.queue_frames = 0;
+    SimLink link(SimLinkConfig::symmetric(c));
+    auto f = frame_of(100, 11);
+    for (int i = 0; i < 10; ++i)
+        ASSERT_TRUE(link.end_a().transmit(f, at_us(0)));
+    std::vector<std::int64_t> arrivals;
+    for (int i = 0; i < 10; ++i) {
+        Instant t = link.end_b().poll_at();
+        ASSERT_TRUE(link.end_b().receive(t).has_value());
+        arrivals.push_back(t.as_micros());
+    }
+    // Exact times 0.8, 1.6, ... 8.0 µs, each seen at the next whole microsecond.
+    EXPECT_EQ(arrivals, (std::vector<std::int64_t>{1, 2, 3, 4, 4, 5, 6, 7, 8, 8}));
+}
+
 TEST(SimLink, TailDropsPastTheQueueFrameLimitAndCounts) {
     LinkConfig c = eight_megabit(Duration::millis(50));
     c.queue_frames = 3;
