@@ -398,6 +398,19 @@ struct Addrs {
         put(out, " > ");
         put_dst(out);
     }
+    // "src.port > dst.port: " for a transport header of protocol `proto`. After IPv6 extension
+    // headers tcpdump shows the ports alone.
+    void put_ports(std::string& out, std::uint8_t proto, std::uint16_t src_port,
+                   std::uint16_t dst_port, const PrintOptions& o, FormatState& st) const {
+        const bool udp = proto == 17;
+        const bool with_addrs = ip.kind != NetKind::Ipv6 || ip.v6.next_header == proto;
+        if (with_addrs) put_src(out), put(out, '.');
+        put_port(out, src_port, udp, o, st);
+        put(out, " > ");
+        if (with_addrs) put_dst(out), put(out, '.');
+        put_port(out, dst_port, udp, o, st);
+        put(out, ": ");
+    }
 };
 
 void put_tcp_options(const TcpSummary& t, std::string& out) {
@@ -579,14 +592,7 @@ void put_tcp(const IpPacketSummary& ip, const PrintOptions& o, FormatState& st, 
         put(out, ": [|tcp]");
         return;
     }
-    // After IPv6 extension headers tcpdump shows the ports alone.
-    const bool with_addrs = ip.kind != NetKind::Ipv6 || ip.v6.next_header == 6;
-    if (with_addrs) a.put_src(out), put(out, '.');
-    put_port(out, t.src_port, false, o, st);
-    put(out, " > ");
-    if (with_addrs) a.put_dst(out), put(out, '.');
-    put_port(out, t.dst_port, false, o, st);
-    put(out, ": ");
+    a.put_ports(out, 6, t.src_port, t.dst_port, o, st);
     if (t.stop == TcpStop::HeaderTruncated) {
         put(out, " [|tcp]");
         return;
@@ -690,13 +696,7 @@ void put_udp(const IpPacketSummary& ip, const PrintOptions& o, FormatState& st, 
         put(out, ":  [|udp]");
         return;
     }
-    const bool with_addrs = ip.kind != NetKind::Ipv6 || ip.v6.next_header == 17;
-    if (with_addrs) a.put_src(out), put(out, '.');
-    put_port(out, u.src_port, true, o, st);
-    put(out, " > ");
-    if (with_addrs) a.put_dst(out), put(out, '.');
-    put_port(out, u.dst_port, true, o, st);
-    put(out, ": ");
+    a.put_ports(out, 17, u.src_port, u.dst_port, o, st);
     switch (u.stop) {
         case UdpStop::ShortLength:
             put(out, "truncated-udp ");
