@@ -7,6 +7,25 @@
 
 namespace ustack {
 
+namespace detail {
+// Saturating int64 arithmetic: a deadline pushed past the end of time stays at the end of time.
+constexpr std::int64_t saturating_add(std::int64_t a, std::int64_t b) {
+    std::int64_t r = 0;
+    if (__builtin_add_overflow(a, b, &r))
+        return b > 0 ? std::numeric_limits<std::int64_t>::max()
+                     : std::numeric_limits<std::int64_t>::min();
+    return r;
+}
+constexpr std::int64_t saturating_mul(std::int64_t a, std::int64_t b) {
+    std::int64_t r = 0;
+    if (__builtin_mul_overflow(a, b, &r))
+        return (a < 0) != (b < 0) ? std::numeric_limits<std::int64_t>::min()
+                                  : std::numeric_limits<std::int64_t>::max();
+    return r;
+}
+}  // namespace detail
+
+// A span of time in microseconds. Arithmetic saturates instead of overflowing.
 class Duration {
   public:
     constexpr Duration() = default;
@@ -19,18 +38,18 @@ class Duration {
     constexpr std::int64_t as_millis() const { return us_ / 1000; }
     constexpr double as_seconds() const { return static_cast<double>(us_) / 1e6; }
 
-    constexpr Duration operator+(Duration o) const { return Duration(us_ + o.us_); }
-    constexpr Duration operator-(Duration o) const { return Duration(us_ - o.us_); }
-    constexpr Duration operator*(std::int64_t k) const { return Duration(us_ * k); }
+    constexpr Duration operator+(Duration o) const {
+        return Duration(detail::saturating_add(us_, o.us_));
+    }
+    constexpr Duration operator-(Duration o) const {
+        return Duration(detail::saturating_add(us_, -o.us_));
+    }
+    constexpr Duration operator*(std::int64_t k) const {
+        return Duration(detail::saturating_mul(us_, k));
+    }
     constexpr Duration operator/(std::int64_t k) const { return Duration(us_ / k); }
-    constexpr Duration& operator+=(Duration o) {
-        us_ += o.us_;
-        return *this;
-    }
-    constexpr Duration& operator-=(Duration o) {
-        us_ -= o.us_;
-        return *this;
-    }
+    constexpr Duration& operator+=(Duration o) { return *this = *this + o; }
+    constexpr Duration& operator-=(Duration o) { return *this = *this - o; }
     constexpr auto operator<=>(const Duration&) const = default;
 
   private:
@@ -48,13 +67,17 @@ class Instant {
 
     constexpr std::int64_t as_micros() const { return us_; }
 
-    constexpr Instant operator+(Duration d) const { return Instant(us_ + d.as_micros()); }
-    constexpr Instant operator-(Duration d) const { return Instant(us_ - d.as_micros()); }
-    constexpr Duration operator-(Instant o) const { return Duration::micros(us_ - o.us_); }
-    constexpr Instant& operator+=(Duration d) {
-        us_ += d.as_micros();
-        return *this;
+    // never() + anything is still never(): deadlines can be computed without special cases.
+    constexpr Instant operator+(Duration d) const {
+        return Instant(detail::saturating_add(us_, d.as_micros()));
     }
+    constexpr Instant operator-(Duration d) const {
+        return Instant(detail::saturating_add(us_, -d.as_micros()));
+    }
+    constexpr Duration operator-(Instant o) const {
+        return Duration::micros(detail::saturating_add(us_, -o.us_));
+    }
+    constexpr Instant& operator+=(Duration d) { return *this = *this + d; }
     constexpr auto operator<=>(const Instant&) const = default;
 
   private:

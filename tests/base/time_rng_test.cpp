@@ -1,3 +1,5 @@
+#include <limits>
+
 #include <gtest/gtest.h>
 
 #include "base/rng.h"
@@ -22,6 +24,22 @@ TEST(Time, InstantPlusDurationAndDifference) {
     EXPECT_EQ((t1 - t0).as_micros(), 5000);
     EXPECT_LT(t1, Instant::never());
     EXPECT_EQ(t1 - Duration::millis(5), t0);
+}
+
+TEST(Time, ArithmeticSaturatesInsteadOfOverflowing) {
+    EXPECT_EQ(Instant::never() + Duration::seconds(1), Instant::never());
+    EXPECT_EQ(Instant::never() + Duration::seconds(1) - Duration::seconds(1),
+              Instant::never() - Duration::seconds(1));
+    Duration d = Duration::seconds(60);
+    for (int i = 0; i < 100; ++i)
+        d = d * 2;  // an unbounded back-off
+    EXPECT_EQ(d.as_micros(), std::numeric_limits<std::int64_t>::max());
+    EXPECT_EQ((Duration::seconds(-1) * std::numeric_limits<std::int64_t>::max()).as_micros(),
+              std::numeric_limits<std::int64_t>::min());
+    Instant t = Instant::from_micros(0);
+    t += Duration::micros(std::numeric_limits<std::int64_t>::max());
+    t += Duration::seconds(1);
+    EXPECT_EQ(t, Instant::never());
 }
 
 TEST(Rng, SameSeedSameStream) {
