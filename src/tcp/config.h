@@ -1,0 +1,81 @@
+// Per-connection TCP settings with Linux-like defaults (RFC 9293, RFC 6298, RFC 1122, RFC 5482).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "base/time.h"
+#include "tcp/rtt.h"
+
+namespace ustack::tcp {
+
+// SO_LINGER. Only `on && seconds == 0` changes what the Connection does (close() sends RST
+// instead of FIN, RFC 9293 §3.10.5 ABORT); a non-zero linger time is how long the socket layer
+// blocks in close(), which is not the TCB's business.
+struct Linger {
+    bool on = false;
+    std::uint32_t seconds = 0;
+};
+
+struct Config {
+    // Our MSS: what the SYN / SYN-ACK advertises and the largest segment we send. The Stack sets
+    // it from the interface MTU: 1500 - 20 - 20 = 1460 (IPv4), 1500 - 40 - 20 = 1440 (IPv6).
+    std::uint16_t mss = 1460;
+    // RFC 9293 §3.7.1 (MUST-15): the send MSS when the peer's SYN carries no MSS option is 536
+    // for IPv4; the Stack sets 1220 for IPv6 (RFC 8200 §5 minimum MTU 1280 - 60).
+    std::uint16_t default_peer_mss = 536;
+
+    // Ring sizes, fixed for the connection's life (no allocation per segment). Without window
+    // scaling (issue 4) the window we can offer is at most 65535, so a larger receive buffer
+    // only holds data the application has not yet read.
+    std::size_t send_buffer = 64 * 1024;
+    std::size_t recv_buffer = 64 * 1024;
+
+    // Deviation: Linux's 200 ms minimum RTO rather than RFC 6298 §2.4's 1 s. The stack is meant to
+    // be watched next to Linux peers and captures; with the RFC floor every tail loss in a
+    // simulated LAN costs a full second. RttConfig::rfc6298() restores the letter of the RFC.
+    RttConfig rtt = RttConfig::linux_like();
+
+    // Deviation: RFC 9293 §3.3.2 has TIME-WAIT last 2*MSL with MSL = 2 minutes (4 minutes in all);
+    // Linux uses a fixed 60 s (TCP_TIMEWAIT_LEN), and so do we by default.
+    Duration time_wait = Duration::seconds(60);
+
+    // RFC 1122 §4.2.3.2: an ACK "MUST NOT be excessively delayed; ... the delay MUST be less than
+    // 0.5 seconds"; 40 ms is Linux's TCP_DELACK_MIN.
+    Duration delayed_ack = Duration::millis(40);
+
+    // Deviation: Linux's tcp_syn_retries (6) and tcp_synack_retries (5): with a 1 s initial RTO
+    // and doubling, a SYN is given up after 1+2+4+8+16+32+64 = 127 s.
+    std::uint32_t syn_retries = 6;
+    std::uint32_t synack_retries = 5;
+    // RFC 9293 §3.8.3 R2 for data: give up (TimedOut) after this many consecutive timeouts
+    // without any acceptable ACK (Linux tcp_retries2).
+    std::uint32_t max_retransmits = 15;
+
+    // An overall limit on SYN-SENT, independent of syn_retries. Zero: no limit but the retries.
+    Duration connect_timeout = Duration::zero();
+    // RFC 5482 / RFC 9293 §3.10.8 USER TIMEOUT: abort (TimedOut) when sent data stays
+    // unacknowledged this long. Zero: off (only max_retransmits applies).
+    Duration user_timeout = Duration::zero();
+    // Deviation: Linux's tcp_fin_timeout. After close() (not after shutdown_write(), where the
+    // application may still read) FIN-WAIT-2 is left for CLOSED after this long. RFC 9293 has
+    // no such timer. Zero: wait forever as the RFC does.
+    Duration fin_wait2_timeout = Duration::seconds(60);
+
+    // RFC 5961 §7: at most this many challenge ACKs per connection per second.
+    // Deviation: Linux limits challenge ACKs per host (tcp_challenge_ack_limit, 1000/s); a
+    // host-wide counter is global state, which we do not keep, so the limit is per connection.
+    std::uint32_t challenge_ack_limit = 10;
+
+    // RFC 1337 §3 (TW-assassination hazard): when true, a RST in TIME-WAIT is ignored.
+    // Default false as RFC 9293 §3.10.7.4 and Linux (net.ipv4.tcp_rfc1337 = 0).
+    bool rfc1337 = false;
+
+    // TCP_NODELAY: when false, Nagle's algorithm (RFC 1122 §4.2.3.4, RFC 896) holds a small
+    // segment while earlier data is unacknowledged.
+    bool no_delay = false;
+
+    Linger linger;
+};
+
+}  // namespace ustack::tcp
