@@ -1,0 +1,255 @@
+// Stack: interfaces and routes, IPv4 (RFC 791/1122) and IPv6 (RFC 8200) in and out, ICMP echo
+// (RFC 792, RFC 4443 §4), TCP demux by 4-tuple and listeners (RFC 9293 §3.10), the no-connection
+// reset (RFC 9293 §3.10.7.1), ISNs (RFC 6528) and ephemeral ports (RFC 6056 §3.3.3).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+#include "base/bytes.h"
+#include "base/errc.h"
+#include "base/pollable.h"
+#include "base/rng.h"
+#include "base/siphash.h"
+#include "base/time.h"
+#include "dev/device.h"
+#include "stack/counters.h"
+#include "stack/event.h"
+#include "stack/handles.h"
+#include "tcp/config.h"
+#include "tcp/connection.h"
+#include "tcp/isn.h"
+#include "tcp/state.h"
+#include "wire/ip_address.h"
+#include "wire/tcp.h"
+
+namespace ustack::stack {
+
+// One interface: its addresses (each with its on-link prefix) and optional default gateways.
+// Routes: every address's prefix is on-link through this interface; a gateway makes this interface
+// the default route of its family. On a point-to-point IP link (SimLink, TUN) there is no
+// next-hop resolution: every route simply sends on the interface.
+struct InterfaceConfig {
+    std::vector<InterfaceAddress> addresses;
+    std::optional<wire::Ipv4Address> gateway_v4;
+    std::optional<wire::Ipv6Address> gateway_v6;
+    std::size_t mtu = 0;  // 0: the device's caps().mtu
+};
+
+struct StackConfig {
+    std::uint64_t seed = 1;  // the Stack's Rng: ISN secret, port offsets, hash keys
+    tcp::Config tcp;         // every connection's config; the Stack sets the MSS from the MTU
+    // RFC 6056 §2.1: the IANA dynamic range 49152-65535 (Linux uses 32768-60999).
+    std::uint16_t ephemeral_first = 49152;
+    std::uint16_t ephemeral_last = 65535;
+    std::uint8_t hop_limit = 64;  // IPv4 TTL and IPv6 Hop Limit of what the Stack sends
+};
+
+struct ListenOptions {
+    // Like SO_REUSEADDR: bind even though connections (say in TIME-WAIT) use the port, or a
+    // wildcard listener already holds it (the specific one then wins lookups). Two listeners on
+    // exactly the same address and port are never allowed.
+    bool reuse_address = false;
+    std::optional<tcp::Config> config;  // for accepted connections; default StackConfig::tcp
+};
+
+struct ConnectOptions {
+    // Local address (unspecified: the source address of the route) and port (0: ephemeral).
+    std::optional<Endpoint> local;
+    std::optional<tcp::Config> config;  // default StackConfig::tcp
+};
+
+// A Stack is a Pollable: a loop calls poll(now) when poll_at() is due. poll() drains every
+// device, demultiplexes what arrived, lets every connection transmit, reaps finished connections
+// and queues Events; the socket layer takes them with drain_events() after poll() returns. No
+// callback runs inside poll(). Deterministic for a given StackConfig::seed and input.
+//
+// Handles: a ConnId stays valid from connect()/accept() until the user has called close() or
+// abort() *and* the connection has reached CLOSED (after TIME-WAIT, say); then the Stack frees
+// the slot and the id is stale (BadHandle). Connections the user never received (still in a
+// listener's queues) are freed as soon as they reach CLOSED.
+class Stack final : public Pollable {
+  public:
+    explicit Stack(const StackConfig& config);
+    Stack(const Stack&) = delete;
+    Stack& operator=(const Stack&) = delete;
+
+    // The device must outlive the Stack. Errors: InvalidArgument (no address, a prefix too
+    // long, or an Ethernet device: ARP and NDP are not implemented yet, only raw IP links).
+    Result<InterfaceId> add_interface(dev::Device& device, const InterfaceConfig& config);
+
+    // Passive open on `local` (unspecified address: every address of that family). At most
+    // `backlog` connections wait (handshaking plus completed-but-not-accepted); SYNs beyond are
+    // dropped and counted. Errors: AddressInUse, AddressNotAvailable (not our address),
+    // InvalidArgument (port 0, backlog 0).
+    Result<ListenerId> listen(const Endpoint& local, std::size_t backlog,
+                              const ListenOptions& options = {});
+    // The oldest completed connection, or WouldBlock. BadHandle for a stale listener.
+    Result<ConnId> accept(ListenerId listener);
+    // Stops listening; connections not yet accepted are aborted (RST).
+    Result<void> close_listener(ListenerId listener);
+
+    // Active open: a SYN goes out at the next poll(). Errors: InvalidArgument (port 0,
+    // unspecified or multicast remote), HostUnreachable (no route), AddressNotAvailable (local
+    // address not ours, or no ephemeral port left), AddressInUse (the chosen local port already has
+    // this 4-tuple).
+    Result<ConnId> connect(const Endpoint& remote, Instant now, const ConnectOptions& options = {});
+
+    // The user verbs, forwarded to the connection; BadHandle for a stale id.
+    Result<std::size_t> send(ConnId id, Bytes data);
+    Result<std::size_t> recv(ConnId id, MutBytes out);
+    Result<void> shutdown(ConnId id);  // the write side: FIN after queued data
+    Result<void> close(ConnId id);     // both sides; releases the handle
+    Result<void> abort(ConnId id);     // RST; releases the handle
+    Result<tcp::State> state(ConnId id) const;
+    Result<Endpoint> local_endpoint(ConnId id) const;
+    Result<Endpoint> remote_endpoint(ConnId id) const;
+    // Read-only look at a connection (options, buffer levels, RTT); nullptr when stale. Valid
+    // until the next non-const call on the Stack.
+    const tcp::Connection* connection(ConnId id) const;
+    tcp::Connection* connection(ConnId id);
+
+    Instant poll_at() const override;
+    void poll(Instant now) override;
+
+    // Moves the queued events, oldest first, to the end of `out`; returns how many.
+    std::size_t drain_events(std::vector<Event>& out);
+    // Calls f(const Event&) for each queued event, oldest first. f may call the Stack's verbs.
+    template <class F>
+    std::size_t drain_events(F&& f) {
+        drained_.clear();
+        drained_.swap(events_);
+        for (const Event& e : drained_)
+            f(e);
+        return drained_.size();
+    }
+
+    const StackCounters& counters() const { return counters_; }
+    std::size_t connection_count() const { return live_connections_; }
+    std::size_t interface_count() const { return interfaces_.size(); }
+
+  private:
+    struct Interface {
+        dev::Device* device = nullptr;
+        std::vector<InterfaceAddress> addresses;
+        std::optional<wire::Ipv4Address> gateway_v4;
+        std::optional<wire::Ipv6Address> gateway_v6;
+        std::size_t mtu = 0;
+        bool rx_checksum_offload = false;
+    };
+    // Where a packet to some destination leaves, and from which source address.
+    struct Route {
+        std::uint32_t iface = 0;
+        wire::IpAddress source;
+    };
+    struct FourTuple {
+        wire::IpAddress local;
+        std::uint16_t local_port = 0;
+        wire::IpAddress remote;
+        std::uint16_t remote_port = 0;
+        bool operator==(const FourTuple&) const = default;
+    };
+    // Keyed (SipHash) so a peer cannot choose 4-tuples that collide in the demux table.
+    struct TupleHash {
+        SipHashKey key;
+        std::size_t operator()(const FourTuple& t) const;
+    };
+    struct EndpointHash {
+        SipHashKey key;
+        std::size_t operator()(const Endpoint& e) const;
+    };
+    struct ConnSlot {
+        std::uint32_t generation = 1;         // bumped when the slot is freed
+        std::optional<tcp::Connection> conn;  // engaged <=> the slot is live
+        FourTuple tuple;
+        std::uint32_t iface = 0;
+        std::optional<ListenerId> listener;  // set while in a listener's SYN or accept queue
+        bool user_owned = false;             // handed out, and not yet closed or aborted
+    };
+    struct ListenerSlot {
+        std::uint32_t generation = 1;
+        bool live = false;
+        Endpoint local;
+        std::size_t backlog = 0;
+        bool reuse_address = false;
+        std::optional<tcp::Config> config;
+        std::vector<ConnId> syn_queue;    // SYN-RECEIVED, handshake not complete
+        std::deque<ConnId> accept_queue;  // ESTABLISHED (or later), waiting for accept()
+    };
+
+    // Ingress.
+    void receive_frame(std::uint32_t iface, Bytes frame, Instant now);
+    void receive_ipv4(std::uint32_t iface, Bytes packet, Instant now);
+    void receive_ipv6(std::uint32_t iface, Bytes packet, Instant now);
+    void receive_tcp(std::uint32_t iface, const wire::IpAddress& src, const wire::IpAddress& dst,
+                     Bytes segment, Instant now);
+    void receive_icmpv4(std::uint32_t iface, const wire::Ipv4Address& src,
+                        const wire::Ipv4Address& dst, Bytes message, Instant now);
+    void receive_icmpv6(std::uint32_t iface, const wire::Ipv6Address& src,
+                        const wire::Ipv6Address& dst, Bytes message, Instant now);
+    void accept_syn(std::uint32_t iface, std::uint32_t listener, const wire::IpAddress& src,
+                    const wire::IpAddress& dst, const wire::TcpRepr& syn, Instant now);
+
+    // Egress.
+    void transmit_connection(std::uint32_t index, Instant now);
+    // Emits `seg` from src to dst on `iface`. The payload may already sit at the payload offset
+    // of the transmit buffer (poll_transmit put it there); otherwise it is copied there.
+    bool emit_tcp(std::uint32_t iface, const wire::IpAddress& src, const wire::IpAddress& dst,
+                  const wire::TcpRepr& seg, Instant now);
+    // Writes the IP header for `payload_len` bytes of `proto` ending at tx_buf_[ip_end + ...]
+    // and transmits the frame that starts at `ip_start`.
+    bool emit_ip(std::uint32_t iface, const wire::IpAddress& src, const wire::IpAddress& dst,
+                 wire::IpProtocol proto, std::size_t ip_start, std::size_t payload_len,
+                 Instant now);
+    // The offset in tx_buf_ where a TCP payload starts: room for any IP and TCP header before.
+    static constexpr std::size_t kPayloadOffset = 40 + wire::kTcpMaxHeaderLen;
+
+    // Routing and addresses.
+    std::optional<Route> route(const wire::IpAddress& dst) const;
+    bool is_local_address(const wire::IpAddress& a) const;
+    static std::size_t mss_for(std::size_t mtu, bool v6);
+
+    // Ports and listeners.
+    std::optional<std::uint16_t> pick_ephemeral_port(const wire::IpAddress& local,
+                                                     const Endpoint& remote);
+    bool port_in_use(const wire::IpAddress& local, std::uint16_t port) const;
+    std::optional<std::uint32_t> find_listener(const wire::IpAddress& dst,
+                                               std::uint16_t port) const;
+
+    // Slots.
+    ConnSlot* slot(ConnId id);
+    const ConnSlot* slot(ConnId id) const;
+    ListenerSlot* listener_slot(ListenerId id);
+    std::uint32_t allocate_slot();
+    void free_slot(std::uint32_t index);
+    void collect_events(std::uint32_t index);
+    void reap(std::uint32_t index);
+
+    StackConfig config_;
+    Rng rng_;
+    tcp::IsnGenerator isn_;
+    SipHashKey port_key_;  // RFC 6056 §3.3.3 F(): the offset's secret
+    std::uint32_t next_ephemeral_ = 0;
+    std::uint16_t next_ip_id_ = 0;  // RFC 6864: IPv4 ID, a counter (our datagrams are atomic)
+
+    std::vector<Interface> interfaces_;
+    std::vector<ConnSlot> slots_;
+    std::vector<std::uint32_t> free_slots_;
+    std::size_t live_connections_ = 0;
+    std::unordered_map<FourTuple, std::uint32_t, TupleHash> demux_;
+    std::vector<ListenerSlot> listeners_;
+    std::unordered_map<Endpoint, std::uint32_t, EndpointHash> listener_map_;
+
+    std::vector<std::uint8_t> tx_buf_;  // one frame, reused for everything the Stack sends
+    std::vector<Event> events_;
+    std::vector<Event> drained_;
+    bool poll_now_ = false;  // a user verb left work for the next poll()
+    Instant last_now_;
+    StackCounters counters_;
+};
+
+}  // namespace ustack::stack
