@@ -128,6 +128,8 @@ class Stack final : public Pollable {
         return drained_.size();
     }
 
+    bool has_events() const { return !events_.empty(); }
+
     const StackCounters& counters() const { return counters_; }
     std::size_t connection_count() const { return live_connections_; }
     std::size_t interface_count() const { return interfaces_.size(); }
@@ -200,8 +202,8 @@ class Stack final : public Pollable {
     // of the transmit buffer (poll_transmit put it there); otherwise it is copied there.
     bool emit_tcp(std::uint32_t iface, const wire::IpAddress& src, const wire::IpAddress& dst,
                   const wire::TcpRepr& seg, Instant now);
-    // Writes the IP header for `payload_len` bytes of `proto` ending at tx_buf_[ip_end + ...]
-    // and transmits the frame that starts at `ip_start`.
+    // Writes the IP header at tx_buf_[ip_start] for the `payload_len` bytes of `proto` that follow
+    // it, and transmits that frame.
     bool emit_ip(std::uint32_t iface, const wire::IpAddress& src, const wire::IpAddress& dst,
                  wire::IpProtocol proto, std::size_t ip_start, std::size_t payload_len,
                  Instant now);
@@ -247,8 +249,7 @@ class Stack final : public Pollable {
     std::vector<std::uint8_t> tx_buf_;  // one frame, reused for everything the Stack sends
     std::vector<Event> events_;
     std::vector<Event> drained_;
-    bool poll_now_ = false;  // a user verb left work for the next poll()
-    Instant last_now_;
+    Instant last_now_;  // the latest poll()'s now
     StackCounters counters_;
 };
 

@@ -1,0 +1,926 @@
+// Stack: ingress (parse, verify, demux), egress (route, IP header, checksum), listeners, ports.
+#include "stack/stack.h"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+#include "base/checksum.h"
+#include "tcp/reset.h"
+#include "wire/icmpv4.h"
+#include "wire/icmpv6.h"
+#include "wire/ipv4.h"
+#include "wire/ipv6.h"
+
+namespace ustack::stack {
+
+namespace {
+
+constexpr std::size_t kIpv4HeaderLen = wire::Ipv4Repr::buffer_len();
+constexpr std::size_t kIpv6HeaderLen = wire::Ipv6Repr::buffer_len();
+// poll_transmit() calls per connection per poll(), a guard against a connection that never
+// stops producing (a bug); the rest waits for the next poll.
+constexpr std::size_t kMaxSegmentsPerPoll = 4096;
+// RFC 8200 §5: every IPv6 link carries 1280-byte packets; 1280 - 40 - 20 is the MSS to assume
+// when the peer sends none (the IPv6 counterpart of RFC 9293 §3.7.1's 536).
+constexpr std::uint16_t kIpv6DefaultPeerMss = 1220;
+
+wire::IpAddress unspecified_like(const wire::IpAddress& a) {
+    if (a.is_v6()) return wire::Ipv6Address{};
+    return wire::Ipv4Address{};
+}
+
+bool same_family(const wire::IpAddress& a, const wire::IpAddress& b) {
+    return a.is_v4() == b.is_v4();
+}
+
+// Whether the first prefix_len bits of a and b agree (same family assumed).
+bool prefix_matches(const wire::IpAddress& a, const wire::IpAddress& b, std::size_t prefix_len) {
+    const Bytes x = a.bytes();
+    const Bytes y = b.bytes();
+    const std::size_t full = prefix_len / 8;
+    if (full > x.size()) return false;
+    if (!std::equal(x.begin(), x.begin() + static_cast<std::ptrdiff_t>(full), y.begin()))
+        return false;
+    const std::size_t bits = prefix_len % 8;
+    if (bits == 0) return true;
+    const auto mask = static_cast<std::uint8_t>(0xff << (8 - bits));
+    return (x[full] & mask) == (y[full] & mask);
+}
+
+// Appends a family tag and the address bytes to a hash input.
+std::size_t put_address(std::uint8_t* out, const wire::IpAddress& a) {
+    const Bytes b = a.bytes();
+    out[0] = a.is_v6() ? 6 : 4;
+    std::memcpy(out + 1, b.data(), b.size());
+    return 1 + b.size();
+}
+
+Checksum pseudo_header(const wire::IpAddress& src, const wire::IpAddress& dst,
+                       wire::IpProtocol proto, std::size_t length) {
+    const auto p = static_cast<std::uint8_t>(proto);
+    const auto len = static_cast<std::uint32_t>(length);
+    if (src.is_v6()) return pseudo_header_v6(src.bytes(), dst.bytes(), p, len);
+    return pseudo_header_v4(src.bytes(), dst.bytes(), p, len);
+}
+
+EventKind to_stack_kind(tcp::EventKind k) {
+    switch (k) {
+        case tcp::EventKind::StateChanged:
+            return EventKind::StateChanged;
+        case tcp::EventKind::Connected:
+            return EventKind::Connected;
+        case tcp::EventKind::Readable:
+            return EventKind::Readable;
+        case tcp::EventKind::Writable:
+            return EventKind::Writable;
+        case tcp::EventKind::PeerFin:
+            return EventKind::PeerFin;
+        case tcp::EventKind::Closed:
+            return EventKind::Closed;
+    }
+    return EventKind::StateChanged;
+}
+
+SipHashKey key_from(Rng& rng) {
+    SipHashKey k;
+    k.k0 = rng.next_u64();
+    k.k1 = rng.next_u64();
+    return k;
+}
+
+}  // namespace
+
+std::size_t Stack::TupleHash::operator()(const FourTuple& t) const {
+    std::array<std::uint8_t, 2 * 17 + 4> buf{};
+    std::size_t n = put_address(buf.data(), t.local);
+    store_be16(buf.data() + n, t.local_port);
+    n += 2;
+    n += put_address(buf.data() + n, t.remote);
+    store_be16(buf.data() + n, t.remote_port);
+    n += 2;
+    return static_cast<std::size_t>(siphash24(key, Bytes(buf.data(), n)));
+}
+
+std::size_t Stack::EndpointHash::operator()(const Endpoint& e) const {
+    std::array<std::uint8_t, 17 + 2> buf{};
+    std::size_t n = put_address(buf.data(), e.address);
+    store_be16(buf.data() + n, e.port);
+    n += 2;
+    return static_cast<std::size_t>(siphash24(key, Bytes(buf.data(), n)));
+}
+
+// The Rng is drawn in a fixed order (ISN secret, port secret, hash keys, first port step), so a
+// seed fixes every secret.
+Stack::Stack(const StackConfig& config)
+    : config_(config),
+      rng_(config.seed),
+      isn_(rng_),
+      port_key_(key_from(rng_)),
+      demux_(16, TupleHash{key_from(rng_)}),
+      listener_map_(16, EndpointHash{key_from(rng_)}) {
+    next_ephemeral_ = rng_.next_u32();
+    if (config_.ephemeral_last < config_.ephemeral_first)
+        std::swap(config_.ephemeral_first, config_.ephemeral_last);
+    if (config_.ephemeral_first == 0) config_.ephemeral_first = 1;
+    events_.reserve(64);
+    drained_.reserve(64);
+}
+
+// ---- interfaces and routes
+
+Result<InterfaceId> Stack::add_interface(dev::Device& device, const InterfaceConfig& config) {
+    const dev::DeviceCaps caps = device.caps();
+    // Not yet: an Ethernet device needs ARP (RFC 826) and NDP (RFC 4861) to reach a next hop.
+    if (caps.medium != dev::Medium::Ip) return fail(Errc::InvalidArgument);
+    if (config.addresses.empty()) return fail(Errc::InvalidArgument);
+    for (const InterfaceAddress& a : config.addresses) {
+        if (a.prefix_len > a.address.bytes().size() * 8) return fail(Errc::InvalidArgument);
+        if (a.address.is_unspecified() || a.address.is_multicast())
+            return fail(Errc::InvalidArgument);
+    }
+    const std::size_t mtu = config.mtu != 0 ? std::min(config.mtu, caps.mtu) : caps.mtu;
+    // RFC 791: every IPv4 host takes 576-byte datagrams, RFC 8200 §5: IPv6 needs 1280; we need at
+    // least room for an IP header and a TCP header.
+    if (mtu < kIpv6HeaderLen + wire::kTcpMaxHeaderLen) return fail(Errc::InvalidArgument);
+
+    Interface iface;
+    iface.device = &device;
+    iface.addresses = config.addresses;
+    iface.gateway_v4 = config.gateway_v4;
+    iface.gateway_v6 = config.gateway_v6;
+    iface.mtu = mtu;
+    iface.rx_checksum_offload = caps.checksum.rx;
+    interfaces_.push_back(std::move(iface));
+    // One transmit buffer for every frame: headroom for the largest IP and TCP headers before
+    // the payload offset, and a whole MTU after it.
+    tx_buf_.resize(std::max(tx_buf_.size(), kPayloadOffset + mtu));
+    return InterfaceId{static_cast<std::uint32_t>(interfaces_.size() - 1)};
+}
+
+std::optional<Stack::Route> Stack::route(const wire::IpAddress& dst) const {
+    // Longest matching on-link prefix first (RFC 1812 §5.2.4.3 longest match), then a default
+    // gateway of the family. The source address is the matching interface address (RFC 1122
+    // §3.3.4.3 / RFC 6724: on the same prefix).
+    std::optional<Route> best;
+    int best_len = -1;
+    for (std::uint32_t i = 0; i < interfaces_.size(); ++i) {
+        for (const InterfaceAddress& a : interfaces_[i].addresses) {
+            if (!same_family(a.address, dst)) continue;
+            if (prefix_matches(a.address, dst, a.prefix_len) && a.prefix_len > best_len) {
+                best = Route{i, a.address};
+                best_len = a.prefix_len;
+            }
+        }
+    }
+    if (best) return best;
+    for (std::uint32_t i = 0; i < interfaces_.size(); ++i) {
+        const Interface& f = interfaces_[i];
+        const bool gw = dst.is_v4() ? f.gateway_v4.has_value() : f.gateway_v6.has_value();
+        if (!gw) continue;
+        for (const InterfaceAddress& a : f.addresses) {
+            if (same_family(a.address, dst)) return Route{i, a.address};
+        }
+    }
+    return std::nullopt;
+}
+
+bool Stack::is_local_address(const wire::IpAddress& a) const {
+    for (const Interface& f : interfaces_) {
+        for (const InterfaceAddress& x : f.addresses) {
+            if (x.address == a) return true;
+        }
+    }
+    return false;
+}
+
+std::size_t Stack::mss_for(std::size_t mtu, bool v6) {
+    // RFC 9293 §3.7.1: MSS = MTU minus the fixed IP and TCP headers (1500 -> 1460 for IPv4,
+    // 1440 for IPv6, RFC 8200 §8.3).
+    const std::size_t hdr = (v6 ? kIpv6HeaderLen : kIpv4HeaderLen) + wire::kTcpFixedHeaderLen;
+    return std::min<std::size_t>(mtu - hdr, 0xffff);
+}
+
+// ---- slots
+
+Stack::ConnSlot* Stack::slot(ConnId id) {
+    if (id.index >= slots_.size()) return nullptr;
+    ConnSlot& s = slots_[id.index];
+    if (s.generation != id.generation || !s.conn) return nullptr;
+    return &s;
+}
+
+const Stack::ConnSlot* Stack::slot(ConnId id) const {
+    if (id.index >= slots_.size()) return nullptr;
+    const ConnSlot& s = slots_[id.index];
+    if (s.generation != id.generation || !s.conn) return nullptr;
+    return &s;
+}
+
+Stack::ListenerSlot* Stack::listener_slot(ListenerId id) {
+    if (id.index >= listeners_.size()) return nullptr;
+    ListenerSlot& l = listeners_[id.index];
+    if (l.generation != id.generation || !l.live) return nullptr;
+    return &l;
+}
+
+std::uint32_t Stack::allocate_slot() {
+    ++live_connections_;
+    ++counters_.tcp_connections_opened;
+    if (!free_slots_.empty()) {
+        const std::uint32_t i = free_slots_.back();
+        free_slots_.pop_back();
+        return i;
+    }
+    slots_.emplace_back();
+    return static_cast<std::uint32_t>(slots_.size() - 1);
+}
+
+void Stack::free_slot(std::uint32_t index) {
+    ConnSlot& s = slots_[index];
+    s.conn.reset();
+    s.listener.reset();
+    s.user_owned = false;
+    // A new generation makes every outstanding ConnId for this slot stale; 0 is never used.
+    if (++s.generation == 0) s.generation = 1;
+    free_slots_.push_back(index);
+    --live_connections_;
+}
+
+void Stack::reap(std::uint32_t index) {
+    ConnSlot& s = slots_[index];
+    const ConnId id{index, s.generation};
+    demux_.erase(s.tuple);
+    if (s.listener) {
+        if (ListenerSlot* l = listener_slot(*s.listener)) {
+            std::erase(l->syn_queue, id);
+            const auto it = std::find(l->accept_queue.begin(), l->accept_queue.end(), id);
+            if (it != l->accept_queue.end()) l->accept_queue.erase(it);
+        }
+    }
+    free_slot(index);
+    ++counters_.tcp_connections_reaped;
+}
+
+// ---- listeners
+
+std::optional<std::uint32_t> Stack::find_listener(const wire::IpAddress& dst,
+                                                  std::uint16_t port) const {
+    // A listener on the specific address wins over the wildcard one.
+    if (auto it = listener_map_.find(Endpoint{dst, port}); it != listener_map_.end())
+        return it->second;
+    if (auto it = listener_map_.find(Endpoint{unspecified_like(dst), port});
+        it != listener_map_.end())
+        return it->second;
+    return std::nullopt;
+}
+
+bool Stack::port_in_use(const wire::IpAddress& local, std::uint16_t port) const {
+    for (const ConnSlot& s : slots_) {
+        if (!s.conn || s.tuple.local_port != port || !same_family(s.tuple.local, local)) continue;
+        if (local.is_unspecified() || s.tuple.local == local) return true;
+    }
+    return false;
+}
+
+Result<ListenerId> Stack::listen(const Endpoint& local, std::size_t backlog,
+                                 const ListenOptions& options) {
+    if (local.port == 0 || backlog == 0) return fail(Errc::InvalidArgument);
+    if (local.address.is_multicast()) return fail(Errc::InvalidArgument);
+    if (!local.address.is_unspecified() && !is_local_address(local.address))
+        return fail(Errc::AddressNotAvailable);
+    if (listener_map_.contains(local)) return fail(Errc::AddressInUse);
+    for (const ListenerSlot& l : listeners_) {
+        if (!l.live || l.local.port != local.port) continue;
+        if (!same_family(l.local.address, local.address)) continue;
+        // A wildcard and a specific listener on one port overlap: only with reuse_address.
+        if (!options.reuse_address) return fail(Errc::AddressInUse);
+    }
+    if (!options.reuse_address && port_in_use(local.address, local.port))
+        return fail(Errc::AddressInUse);
+
+    std::uint32_t index = 0;
+    while (index < listeners_.size() && listeners_[index].live)
+        ++index;
+    if (index == listeners_.size()) listeners_.emplace_back();
+    ListenerSlot& l = listeners_[index];
+    l.live = true;
+    l.local = local;
+    l.backlog = backlog;
+    l.reuse_address = options.reuse_address;
+    l.config = options.config;
+    l.syn_queue.clear();
+    l.accept_queue.clear();
+    listener_map_.emplace(local, index);
+    const ListenerId id{index, l.generation};
+    events_.push_back(
+        Event{id, EventKind::StateChanged, tcp::State::Closed, tcp::State::Listen, std::nullopt});
+    return id;
+}
+
+Result<ConnId> Stack::accept(ListenerId listener) {
+    ListenerSlot* l = listener_slot(listener);
+    if (l == nullptr) return fail(Errc::BadHandle);
+    while (!l->accept_queue.empty()) {
+        const ConnId id = l->accept_queue.front();
+        l->accept_queue.pop_front();
+        ConnSlot* s = slot(id);
+        if (s == nullptr) continue;
+        s->listener.reset();
+        s->user_owned = true;
+        return id;
+    }
+    return fail(Errc::WouldBlock);
+}
+
+Result<void> Stack::close_listener(ListenerId listener) {
+    ListenerSlot* l = listener_slot(listener);
+    if (l == nullptr) return fail(Errc::BadHandle);
+    // Connections nobody accepted go with the listener (RST), as on Linux.
+    auto drop = [&](ConnId id) {
+        if (ConnSlot* s = slot(id)) {
+            s->listener.reset();
+            (void)s->conn->abort();
+        }
+    };
+    for (const ConnId id : l->syn_queue)
+        drop(id);
+    for (const ConnId id : l->accept_queue)
+        drop(id);
+    l->syn_queue.clear();
+    l->accept_queue.clear();
+    listener_map_.erase(l->local);
+    l->live = false;
+    if (++l->generation == 0) l->generation = 1;
+    events_.push_back(Event{listener, EventKind::StateChanged, tcp::State::Listen,
+                            tcp::State::Closed, std::nullopt});
+    return {};
+}
+
+// ---- active open
+
+std::optional<std::uint16_t> Stack::pick_ephemeral_port(const wire::IpAddress& local,
+                                                        const Endpoint& remote) {
+    // RFC 6056 §3.3.3 (Algorithm 3, "Simple Hash-Based Port Selection"):
+    //   offset = F(local_IP, remote_IP, remote_port, secret_key)
+    //   port = min_ephemeral + (next_ephemeral + offset) % num_ephemeral; next_ephemeral++
+    // so each destination walks its own sequence and ports are hard to guess from outside.
+    std::array<std::uint8_t, 2 * 17 + 2> buf{};
+    std::size_t n = put_address(buf.data(), local);
+    n += put_address(buf.data() + n, remote.address);
+    store_be16(buf.data() + n, remote.port);
+    n += 2;
+    const std::uint64_t offset = siphash24(port_key_, Bytes(buf.data(), n));
+    const std::uint32_t num = std::uint32_t{config_.ephemeral_last} - config_.ephemeral_first + 1;
+    for (std::uint32_t count = 0; count < num; ++count) {
+        const auto port =
+            static_cast<std::uint16_t>(config_.ephemeral_first + (next_ephemeral_ + offset) % num);
+        ++next_ephemeral_;
+        // RFC 6056 §3.3.3 check_suitable_port: the 4-tuple is free and no listener holds it.
+        if (demux_.contains(FourTuple{local, port, remote.address, remote.port})) continue;
+        if (find_listener(local, port)) continue;
+        return port;
+    }
+    return std::nullopt;
+}
+
+Result<ConnId> Stack::connect(const Endpoint& remote, Instant now, const ConnectOptions& options) {
+    if (remote.port == 0 || remote.address.is_unspecified() || remote.address.is_multicast())
+        return fail(Errc::InvalidArgument);
+    if (remote.address.is_v4() && remote.address.v4()->is_broadcast())
+        return fail(Errc::InvalidArgument);
+    const std::optional<Route> r = route(remote.address);
+    if (!r) return fail(Errc::HostUnreachable);
+
+    wire::IpAddress local_addr = r->source;
+    std::uint16_t local_port = 0;
+    if (options.local) {
+        if (!same_family(options.local->address, remote.address))
+            return fail(Errc::InvalidArgument);
+        if (!options.local->address.is_unspecified()) {
+            if (!is_local_address(options.local->address)) return fail(Errc::AddressNotAvailable);
+            local_addr = options.local->address;
+        }
+        local_port = options.local->port;
+    }
+    if (local_port == 0) {
+        const auto port = pick_ephemeral_port(local_addr, remote);
+        if (!port) return fail(Errc::AddressNotAvailable);  // EADDRNOTAVAIL, as Linux
+        local_port = *port;
+    } else if (demux_.contains(FourTuple{local_addr, local_port, remote.address, remote.port})) {
+        return fail(Errc::AddressInUse);
+    }
+
+    tcp::Config cfg = options.config.value_or(config_.tcp);
+    const bool v6 = remote.address.is_v6();
+    cfg.mss = static_cast<std::uint16_t>(
+        std::min<std::size_t>(cfg.mss, mss_for(interfaces_[r->iface].mtu, v6)));
+    if (v6) cfg.default_peer_mss = kIpv6DefaultPeerMss;
+    // RFC 6528 §3: ISN = M + F(localip, localport, remoteip, remoteport, secretkey).
+    const wire::SeqNum iss =
+        isn_.generate(local_addr.bytes(), local_port, remote.address.bytes(), remote.port, now);
+
+    const std::uint32_t index = allocate_slot();
+    ConnSlot& s = slots_[index];
+    s.conn.emplace(tcp::Connection::active_open(cfg, local_port, remote.port, iss, now));
+    s.tuple = FourTuple{local_addr, local_port, remote.address, remote.port};
+    s.iface = r->iface;
+    s.listener.reset();
+    s.user_owned = true;
+    demux_.emplace(s.tuple, index);
+    return ConnId{index, s.generation};
+}
+
+// ---- user verbs
+
+Result<std::size_t> Stack::send(ConnId id, Bytes data) {
+    ConnSlot* s = slot(id);
+    if (s == nullptr || !s->user_owned) return fail(Errc::BadHandle);
+    return s->conn->send(data);
+}
+
+Result<std::size_t> Stack::recv(ConnId id, MutBytes out) {
+    ConnSlot* s = slot(id);
+    if (s == nullptr || !s->user_owned) return fail(Errc::BadHandle);
+    return s->conn->recv(out);
+}
+
+Result<void> Stack::shutdown(ConnId id) {
+    ConnSlot* s = slot(id);
+    if (s == nullptr || !s->user_owned) return fail(Errc::BadHandle);
+    return s->conn->shutdown_write();
+}
+
+Result<void> Stack::close(ConnId id) {
+    ConnSlot* s = slot(id);
+    if (s == nullptr || !s->user_owned) return fail(Errc::BadHandle);
+    s->user_owned = false;  // the Stack finishes the close and frees the slot at CLOSED
+    const Result<void> r = s->conn->close();
+    // Closing a connection that already ended (reset, timed out) only releases the handle.
+    if (!r && s->conn->state() == tcp::State::Closed) return {};
+    return r;
+}
+
+Result<void> Stack::abort(ConnId id) {
+    ConnSlot* s = slot(id);
+    if (s == nullptr || !s->user_owned) return fail(Errc::BadHandle);
+    s->user_owned = false;
+    const Result<void> r = s->conn->abort();
+    if (!r && s->conn->state() == tcp::State::Closed) return {};
+    return r;
+}
+
+Result<tcp::State> Stack::state(ConnId id) const {
+    const ConnSlot* s = slot(id);
+    if (s == nullptr) return fail(Errc::BadHandle);
+    return s->conn->state();
+}
+
+Result<Endpoint> Stack::local_endpoint(ConnId id) const {
+    const ConnSlot* s = slot(id);
+    if (s == nullptr) return fail(Errc::BadHandle);
+    return Endpoint{s->tuple.local, s->tuple.local_port};
+}
+
+Result<Endpoint> Stack::remote_endpoint(ConnId id) const {
+    const ConnSlot* s = slot(id);
+    if (s == nullptr) return fail(Errc::BadHandle);
+    return Endpoint{s->tuple.remote, s->tuple.remote_port};
+}
+
+const tcp::Connection* Stack::connection(ConnId id) const {
+    const ConnSlot* s = slot(id);
+    return s == nullptr ? nullptr : &*s->conn;
+}
+
+tcp::Connection* Stack::connection(ConnId id) {
+    ConnSlot* s = slot(id);
+    return s == nullptr ? nullptr : &*s->conn;
+}
+
+// ---- the loop's face
+
+Instant Stack::poll_at() const {
+    Instant at = Instant::never();
+    for (const Interface& f : interfaces_)
+        at = std::min(at, f.device->poll_at());
+    for (const ConnSlot& s : slots_) {
+        if (!s.conn) continue;
+        // A finished connection the Stack may free: poll once more to reap it.
+        if (s.conn->finished() && !s.user_owned) return last_now_;
+        at = std::min(at, s.conn->poll_at());
+    }
+    return at;
+}
+
+void Stack::poll(Instant now) {
+    last_now_ = now;
+    for (std::uint32_t i = 0; i < interfaces_.size(); ++i) {
+        dev::Device& device = *interfaces_[i].device;
+        while (const std::optional<Bytes> frame = device.receive(now)) {
+            ++counters_.frames_in;
+            receive_frame(i, *frame, now);
+        }
+    }
+    for (std::uint32_t i = 0; i < slots_.size(); ++i) {
+        if (!slots_[i].conn) continue;
+        if (slots_[i].conn->poll_at() <= now) transmit_connection(i, now);
+        collect_events(i);
+    }
+    for (std::uint32_t i = 0; i < slots_.size(); ++i) {
+        const ConnSlot& s = slots_[i];
+        if (s.conn && s.conn->finished() && !s.user_owned) reap(i);
+    }
+}
+
+std::size_t Stack::drain_events(std::vector<Event>& out) {
+    const std::size_t n = events_.size();
+    out.insert(out.end(), events_.begin(), events_.end());
+    events_.clear();
+    return n;
+}
+
+void Stack::collect_events(std::uint32_t index) {
+    ConnSlot& s = slots_[index];
+    const ConnId id{index, s.generation};
+    const tcp::Events events = s.conn->take_events();
+    for (const tcp::Event& e : events) {
+        events_.push_back(Event{id, to_stack_kind(e.kind), e.from, e.to, e.error});
+        if (e.kind != tcp::EventKind::Connected || !s.listener) continue;
+        // The handshake of a listener's connection completed: SYN queue -> accept queue.
+        ListenerSlot* l = listener_slot(*s.listener);
+        if (l == nullptr) continue;
+        const auto it = std::find(l->syn_queue.begin(), l->syn_queue.end(), id);
+        if (it == l->syn_queue.end()) continue;
+        l->syn_queue.erase(it);
+        l->accept_queue.push_back(id);
+        events_.push_back(Event{*s.listener, EventKind::Acceptable, tcp::State::Listen,
+                                tcp::State::Listen, std::nullopt});
+    }
+}
+
+// ---- ingress
+
+void Stack::receive_frame(std::uint32_t iface, Bytes frame, Instant now) {
+    if (frame.empty()) {
+        ++counters_.ip_malformed;
+        return;
+    }
+    switch (frame[0] >> 4) {
+        case 4:
+            receive_ipv4(iface, frame, now);
+            return;
+        case 6:
+            receive_ipv6(iface, frame, now);
+            return;
+        default:
+            ++counters_.ip_malformed;
+            return;
+    }
+}
+
+void Stack::receive_ipv4(std::uint32_t iface, Bytes packet, Instant now) {
+    const auto view = wire::Ipv4View<Bytes>::checked(packet);
+    if (!view) {
+        ++counters_.ip_malformed;
+        return;
+    }
+    const bool offload = interfaces_[iface].rx_checksum_offload;
+    // RFC 1122 §3.2.1.2: "A host MUST verify the IP header checksum on every received datagram
+    // and silently discard every datagram that has a bad checksum."
+    if (!offload && !view->verify_checksum()) {
+        ++counters_.ip_bad_checksum;
+        return;
+    }
+    const auto ip = wire::Ipv4Repr::parse(*view, wire::Ipv4Repr::ChecksumCheck::Skip);
+    if (!ip) {
+        ++counters_.ip_malformed;
+        return;
+    }
+    // RFC 1122 §3.2.1.3: a source that is broadcast or multicast is discarded.
+    if (ip->src.is_broadcast() || ip->src.is_multicast()) {
+        ++counters_.ip_malformed;
+        return;
+    }
+    if (!is_local_address(ip->dst)) {
+        ++counters_.ip_not_for_us;
+        return;
+    }
+    // Deviation: no reassembly yet (RFC 791 §3.2); TCP with DF and MSS clamping never needs it.
+    if (ip->more_fragments || ip->fragment_offset != 0) {
+        ++counters_.ip_fragments_dropped;
+        return;
+    }
+    ++counters_.ip_in;
+    const Bytes payload = view->payload().first(ip->payload_len);
+    switch (ip->protocol) {
+        case wire::IpProtocol::Tcp:
+            receive_tcp(iface, ip->src, ip->dst, payload, now);
+            return;
+        case wire::IpProtocol::Icmp:
+            receive_icmpv4(iface, ip->src, ip->dst, payload, now);
+            return;
+        default:
+            ++counters_.ip_unknown_protocol;
+            return;
+    }
+}
+
+void Stack::receive_ipv6(std::uint32_t iface, Bytes packet, Instant now) {
+    const auto view = wire::Ipv6View<Bytes>::checked(packet);
+    if (!view) {
+        ++counters_.ip_malformed;
+        return;
+    }
+    const auto ip = wire::Ipv6Repr::parse(*view);
+    if (!ip) {
+        ++counters_.ip_malformed;
+        return;
+    }
+    // RFC 4291 §2.7: a multicast address must not be a source.
+    if (ip->src.is_multicast()) {
+        ++counters_.ip_malformed;
+        return;
+    }
+    if (!is_local_address(ip->dst)) {
+        ++counters_.ip_not_for_us;
+        return;
+    }
+    // RFC 8200 §4: step over the extension headers to the upper layer.
+    wire::Ipv6ExtHeaderWalker walker(view->next_header(), view->payload());
+    while (const auto h = walker.next()) {
+        if (h->type == wire::IpProtocol::Ipv6Frag) {
+            // Deviation: no reassembly yet (RFC 8200 §4.5).
+            ++counters_.ip_fragments_dropped;
+            return;
+        }
+    }
+    switch (walker.status()) {
+        case wire::Ipv6ExtHeaderWalker::Status::UpperLayer:
+            break;
+        case wire::Ipv6ExtHeaderWalker::Status::Fragment:
+            ++counters_.ip_fragments_dropped;
+            return;
+        case wire::Ipv6ExtHeaderWalker::Status::NoNextHeader:
+            ++counters_.ip_in;
+            return;
+        default:
+            ++counters_.ip_malformed;
+            return;
+    }
+    ++counters_.ip_in;
+    switch (walker.upper_protocol()) {
+        case wire::IpProtocol::Tcp:
+            receive_tcp(iface, ip->src, ip->dst, walker.upper_payload(), now);
+            return;
+        case wire::IpProtocol::Icmpv6:
+            receive_icmpv6(iface, ip->src, ip->dst, walker.upper_payload(), now);
+            return;
+        default:
+            ++counters_.ip_unknown_protocol;
+            return;
+    }
+}
+
+void Stack::receive_tcp(std::uint32_t iface, const wire::IpAddress& src, const wire::IpAddress& dst,
+                        Bytes segment, Instant now) {
+    const auto view = wire::TcpView<Bytes>::checked(segment);
+    if (!view) {
+        ++counters_.tcp_malformed;
+        return;
+    }
+    const Checksum pseudo = pseudo_header(src, dst, wire::IpProtocol::Tcp, segment.size());
+    // RFC 9293 §3.1 (MUST-3): "the checksum ... MUST be checked"; a bad one is dropped silently.
+    if (!interfaces_[iface].rx_checksum_offload && !wire::verify_checksum(*view, pseudo)) {
+        ++counters_.tcp_bad_checksum;
+        return;
+    }
+    const auto seg = wire::TcpRepr::parse(*view, pseudo, false);
+    if (!seg) {
+        ++counters_.tcp_malformed;
+        return;
+    }
+    // RFC 9293 §3.10.7.2: a port of zero is not a valid port; nothing is answered.
+    if (seg->src_port == 0 || seg->dst_port == 0) {
+        ++counters_.tcp_malformed;
+        return;
+    }
+    ++counters_.tcp_segments_in;
+
+    // Demux: an existing connection by its 4-tuple (O(1), keyed hash) ...
+    const FourTuple tuple{dst, seg->dst_port, src, seg->src_port};
+    if (const auto it = demux_.find(tuple); it != demux_.end()) {
+        slots_[it->second].conn->on_segment(*seg, now);
+        return;
+    }
+    // ... else a listener (specific address before wildcard) ...
+    std::optional<wire::TcpRepr> reply;
+    if (const auto listener = find_listener(dst, seg->dst_port)) {
+        // RFC 9293 §3.10.7.2: "third, check for a SYN" (after RST and ACK).
+        if (seg->control == wire::TcpControl::Syn && !seg->ack) {
+            accept_syn(iface, *listener, src, dst, *seg, now);
+            return;
+        }
+        reply = tcp::reset_reply(*seg, tcp::NoConnection::Listen);
+    } else {
+        // ... else nobody: RFC 9293 §3.10.7.1.
+        reply = tcp::reset_reply(*seg, tcp::NoConnection::Closed);
+    }
+    if (!reply) {
+        ++counters_.tcp_dropped_no_connection;
+        return;
+    }
+    ++counters_.tcp_no_listener_resets;
+    emit_tcp(iface, dst, src, *reply, now);
+}
+
+void Stack::accept_syn(std::uint32_t iface, std::uint32_t listener, const wire::IpAddress& src,
+                       const wire::IpAddress& dst, const wire::TcpRepr& syn, Instant now) {
+    ListenerSlot& l = listeners_[listener];
+    // The backlog bounds the connections that wait for accept(): handshaking plus completed.
+    // Deviation: like Linux without SYN cookies, a SYN beyond it is dropped without a reply (the
+    // peer's SYN retransmission retries) rather than reset.
+    if (l.syn_queue.size() + l.accept_queue.size() >= l.backlog) {
+        ++counters_.tcp_syn_dropped_backlog;
+        return;
+    }
+    tcp::Config cfg = l.config.value_or(config_.tcp);
+    const bool v6 = dst.is_v6();
+    cfg.mss = static_cast<std::uint16_t>(
+        std::min<std::size_t>(cfg.mss, mss_for(interfaces_[iface].mtu, v6)));
+    if (v6) cfg.default_peer_mss = kIpv6DefaultPeerMss;
+    // RFC 6528 §3: the ISN from the 4-tuple and the clock.
+    const wire::SeqNum iss =
+        isn_.generate(dst.bytes(), syn.dst_port, src.bytes(), syn.src_port, now);
+
+    const std::uint32_t index = allocate_slot();
+    ConnSlot& s = slots_[index];
+    s.conn.emplace(tcp::Connection::passive_open(cfg, syn, iss, now));
+    s.tuple = FourTuple{dst, syn.dst_port, src, syn.src_port};
+    s.iface = iface;
+    s.listener = ListenerId{listener, l.generation};
+    s.user_owned = false;
+    demux_.emplace(s.tuple, index);
+    l.syn_queue.push_back(ConnId{index, s.generation});
+}
+
+void Stack::receive_icmpv4(std::uint32_t iface, const wire::Ipv4Address& src,
+                           const wire::Ipv4Address& dst, Bytes message, Instant now) {
+    ++counters_.icmp_in;
+    const auto view = wire::Icmpv4View<Bytes>::checked(message);
+    if (!view) {
+        ++counters_.icmp_malformed;
+        return;
+    }
+    if (!interfaces_[iface].rx_checksum_offload && !view->verify_checksum()) {
+        ++counters_.icmp_bad_checksum;
+        return;
+    }
+    if (view->type() != wire::Icmpv4Type::EchoRequest) return;  // errors: not used yet
+    const auto icmp = wire::Icmpv4Repr::parse(*view, wire::Icmpv4Repr::ChecksumCheck::Skip);
+    if (!icmp) {
+        ++counters_.icmp_malformed;
+        return;
+    }
+    // RFC 1122 §3.2.2.6: "Every host MUST implement an ICMP Echo server function that receives
+    // Echo Requests and sends corresponding Echo Replies"; the data is returned unchanged and the
+    // reply's source is the request's specific destination.
+    const wire::Icmpv4Repr reply =
+        wire::Icmpv4Repr::echo_reply(icmp->identifier, icmp->sequence_number, icmp->data);
+    if (kIpv4HeaderLen + reply.buffer_len() > interfaces_[iface].mtu) return;
+    auto out = wire::Icmpv4View<MutBytes>::unchecked(
+        MutBytes(tx_buf_).subspan(kIpv4HeaderLen, reply.buffer_len()));
+    reply.emit(out);
+    if (emit_ip(iface, dst, src, wire::IpProtocol::Icmp, 0, reply.buffer_len(), now))
+        ++counters_.icmp_echo_replies;
+}
+
+void Stack::receive_icmpv6(std::uint32_t iface, const wire::Ipv6Address& src,
+                           const wire::Ipv6Address& dst, Bytes message, Instant now) {
+    ++counters_.icmp_in;
+    const auto view = wire::Icmpv6View<Bytes>::checked(message);
+    if (!view) {
+        ++counters_.icmp_malformed;
+        return;
+    }
+    const Checksum pseudo =
+        pseudo_header_v6(src.bytes(), dst.bytes(), 58, static_cast<std::uint32_t>(message.size()));
+    // RFC 4443 §2.3: a message with a bad checksum is discarded.
+    if (!interfaces_[iface].rx_checksum_offload && !view->verify_checksum(pseudo)) {
+        ++counters_.icmp_bad_checksum;
+        return;
+    }
+    if (view->type() != wire::Icmpv6Type::EchoRequest) return;  // NDP, errors: not yet
+    const auto icmp = wire::Icmpv6Repr::parse(*view, pseudo, wire::Icmpv6Repr::ChecksumCheck::Skip);
+    if (!icmp) {
+        ++counters_.icmp_malformed;
+        return;
+    }
+    // RFC 4443 §4.2: "Every node MUST implement an ICMPv6 Echo responder function"; the reply
+    // carries the identifier, sequence number and data of the request, from its (unicast)
+    // destination address.
+    wire::Icmpv6Repr reply;
+    reply.type = wire::Icmpv6Type::EchoReply;
+    reply.identifier = icmp->identifier;
+    reply.sequence_number = icmp->sequence_number;
+    reply.data = icmp->data;
+    const std::size_t len = reply.buffer_len();
+    if (kIpv6HeaderLen + len > interfaces_[iface].mtu) return;
+    auto out =
+        wire::Icmpv6View<MutBytes>::unchecked(MutBytes(tx_buf_).subspan(kIpv6HeaderLen, len));
+    reply.emit(out,
+               pseudo_header_v6(dst.bytes(), src.bytes(), 58, static_cast<std::uint32_t>(len)));
+    if (emit_ip(iface, dst, src, wire::IpProtocol::Icmpv6, 0, len, now))
+        ++counters_.icmp_echo_replies;
+}
+
+// ---- egress
+
+void Stack::transmit_connection(std::uint32_t index, Instant now) {
+    ConnSlot& s = slots_[index];
+    const Interface& f = interfaces_[s.iface];
+    const std::size_t ip_len = s.tuple.local.is_v6() ? kIpv6HeaderLen : kIpv4HeaderLen;
+    // The payload goes straight into the frame: poll_transmit copies it to kPayloadOffset, where
+    // emit_tcp builds the TCP and IP headers in front of it.
+    const MutBytes space =
+        MutBytes(tx_buf_).subspan(kPayloadOffset, f.mtu - ip_len - wire::kTcpFixedHeaderLen);
+    for (std::size_t n = 0; n < kMaxSegmentsPerPoll; ++n) {
+        const std::optional<wire::TcpRepr> seg = s.conn->poll_transmit(now, space);
+        if (!seg) return;
+        emit_tcp(s.iface, s.tuple.local, s.tuple.remote, *seg, now);
+    }
+}
+
+bool Stack::emit_tcp(std::uint32_t iface, const wire::IpAddress& src, const wire::IpAddress& dst,
+                     const wire::TcpRepr& seg, Instant now) {
+    const std::size_t ip_len = src.is_v6() ? kIpv6HeaderLen : kIpv4HeaderLen;
+    const std::size_t hlen = seg.header_len();
+    const std::size_t plen = seg.payload.size();
+    if (hlen > wire::kTcpMaxHeaderLen || ip_len + hlen + plen > interfaces_[iface].mtu) {
+        ++counters_.frames_tx_dropped;
+        return false;
+    }
+    std::uint8_t* const payload_at = tx_buf_.data() + kPayloadOffset;
+    if (plen != 0 && seg.payload.data() != payload_at)
+        std::memmove(payload_at, seg.payload.data(), plen);
+
+    // The header goes right before the payload; emit() writes no payload here, so the checksum
+    // over the whole segment is filled in afterwards.
+    const std::size_t tcp_start = kPayloadOffset - hlen;
+    wire::TcpRepr header = seg;
+    header.payload = Bytes{};
+    auto hview =
+        wire::TcpView<MutBytes>::checked_fixed_header(MutBytes(tx_buf_).subspan(tcp_start, hlen));
+    if (!hview || !header.emit(*hview, Checksum{})) {
+        ++counters_.frames_tx_dropped;
+        return false;
+    }
+    auto full = wire::TcpView<MutBytes>::checked_fixed_header(
+        MutBytes(tx_buf_).subspan(tcp_start, hlen + plen));
+    // RFC 9293 §3.1: the checksum covers the pseudo-header, the header and the data.
+    full->set_checksum(
+        wire::compute_checksum(*full, pseudo_header(src, dst, wire::IpProtocol::Tcp, hlen + plen)));
+    ++counters_.tcp_segments_out;
+    return emit_ip(iface, src, dst, wire::IpProtocol::Tcp, tcp_start - ip_len, hlen + plen, now);
+}
+
+bool Stack::emit_ip(std::uint32_t iface, const wire::IpAddress& src, const wire::IpAddress& dst,
+                    wire::IpProtocol proto, std::size_t ip_start, std::size_t payload_len,
+                    Instant now) {
+    std::size_t ip_len = 0;
+    if (src.is_v4()) {
+        wire::Ipv4Repr ip;
+        ip.src = *src.v4();
+        ip.dst = *dst.v4();
+        ip.protocol = proto;
+        ip.payload_len = payload_len;
+        ip.ttl = config_.hop_limit;
+        // RFC 6864 §4.1: an atomic datagram (DF set, not a fragment) may carry any ID; a counter.
+        ip.identification = next_ip_id_++;
+        ip.dont_fragment = true;
+        auto view = wire::Ipv4View<MutBytes>::unchecked(
+            MutBytes(tx_buf_).subspan(ip_start, kIpv4HeaderLen));
+        ip.emit(view);
+        ip_len = kIpv4HeaderLen;
+    } else {
+        wire::Ipv6Repr ip;
+        ip.src = *src.v6();
+        ip.dst = *dst.v6();
+        ip.next_header = proto;
+        ip.payload_len = payload_len;
+        ip.hop_limit = config_.hop_limit;
+        auto view = wire::Ipv6View<MutBytes>::unchecked(
+            MutBytes(tx_buf_).subspan(ip_start, kIpv6HeaderLen));
+        ip.emit(view);
+        ip_len = kIpv6HeaderLen;
+    }
+    const Bytes frame = Bytes(tx_buf_).subspan(ip_start, ip_len + payload_len);
+    if (!interfaces_[iface].device->transmit(frame, now)) {
+        ++counters_.frames_tx_dropped;
+        return false;
+    }
+    ++counters_.frames_out;
+    return true;
+}
+
+}  // namespace ustack::stack
