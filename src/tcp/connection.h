@@ -80,7 +80,7 @@ class Connection {
     // ---- observers
     State state() const { return state_; }
     // CLOSED with nothing left to send: the owner may free the connection.
-    bool finished() const { return state_ == State::Closed && !rst_owed_; }
+    bool finished() const { return state_ == State::Closed && !rst_pending_; }
     // Why the connection closed in error (nullopt while open or after an orderly close).
     std::optional<Errc> error() const { return error_; }
     std::uint16_t local_port() const { return local_port_; }
@@ -131,43 +131,44 @@ class Connection {
 
     // ---- input (connection_input.cpp), RFC 9293 §3.10.7
     void on_syn_sent(const wire::TcpRepr& seg, Instant now);
-    // The §3.10.7.4 steps; each returns false when the segment is done with ("drop and return").
-    bool check_sequence(wire::TcpRepr& seg, Instant now);
+    // The §3.10.7.4 steps, in order; each returns false when the segment is done with.
+    bool check_sequence(const wire::TcpRepr& seg, Instant now);
     bool check_rst(const wire::TcpRepr& seg, Instant now);
     bool check_syn(const wire::TcpRepr& seg, Instant now);
     bool process_ack(const wire::TcpRepr& seg, Instant now);
     void process_urg(const wire::TcpRepr& seg);
-    bool process_data(const wire::TcpRepr& seg, Instant now);
-    void process_fin(wire::SeqNum fin_seq, Instant now);
+    void process_text_and_fin(const wire::TcpRepr& seg, Instant now);
+    void process_fin(Instant now);
+    void settle(Instant now);
     void take_peer_syn_options(const wire::TcpRepr& syn);
     void update_send_window(const wire::TcpRepr& seg);
     void challenge_ack(Instant now);
-    void reset_received(Instant now);
+    void reset_received();
 
     // ---- output (connection_output.cpp)
     void run_timers(Instant now);
-    // Data bytes a segment sent now could carry from snd_nxt_ (window, MSS, Nagle).
+    void on_retransmit_timeout();
+    // Data bytes a segment sent now could carry from snd_nxt_ (window, MSS, Nagle, space).
     std::size_t sendable_len(std::size_t space) const;
-    bool fin_sendable() const;
+    // Whether a segment with `len` data bytes from snd_nxt_ would also carry our FIN.
+    bool fin_sendable(std::size_t len) const;
     bool syn_owed() const;
     bool data_state() const;
     bool something_owed() const;
-    wire::TcpRepr make_segment(wire::SeqNum seq) const;
+    wire::TcpRepr base_segment() const;
     std::uint16_t window_to_advertise();
     std::uint32_t receive_window_now() const;
     void segment_sent(const wire::TcpRepr& seg, Instant now);
-    void arm_retransmit(Instant now);
+    void arm_persist(Instant now);
 
     // ---- common (connection.cpp)
     void set_state(State to);
     void enter_closed(std::optional<Errc> error);
     void enter_time_wait(Instant now);
     void queue_fin();
-    wire::SeqNum tx_seq() const;   // sequence number of tx_'s front byte
-    wire::SeqNum fin_seq() const;  // our FIN's sequence number (valid when fin_queued_)
+    wire::SeqNum tx_seq() const;  // sequence number of tx_'s front byte
     bool fin_acked() const;
     std::size_t unsent_in_ring() const;
-    void schedule_rst(PendingRst rst);
     void abort_with_rst(std::optional<Errc> error);
 
     // ---- the TCB. Sequence invariants use serial order (RFC 1982).
@@ -190,6 +191,7 @@ class Connection {
     std::uint16_t peer_mss_ = 536;   // the peer's MSS option, or config_.default_peer_mss
     bool fin_queued_ = false;        // our FIN follows the data in tx_ (shutdown/close called);
                                      // once true no byte is added to tx_
+    wire::SeqNum fin_seq_;           // our FIN's sequence number; valid iff fin_queued_
     bool user_closed_ = false;       // close() was called: the application reads no more
     RingBuffer tx_;                  // bytes from tx_seq() on: unacked, then unsent
 
@@ -205,7 +207,6 @@ class Connection {
     bool ack_now_ = false;                   // a pure ACK is owed now (if nothing else carries it)
     std::uint32_t unacked_rcv_bytes_ = 0;    // in-order bytes received since our last ACK
     std::optional<PendingRst> rst_pending_;  // a reset to send (reply to a bad segment, abort)
-    bool rst_owed_ = false;                  // rst_pending_.has_value()
     bool force_one_ = false;                 // send one segment even into a zero window (RTO,
                                              // RFC 9293 §3.8.6.1 zero-window probe)
 

@@ -1,0 +1,233 @@
+// tcp::Connection: opening, the user verbs (RFC 9293 §3.10.1 - §3.10.5) and state bookkeeping.
+#include <algorithm>
+
+#include "tcp/connection.h"
+
+namespace ustack::tcp {
+
+using wire::SeqNum;
+using wire::TcpControl;
+using wire::TcpRepr;
+
+Connection::Connection(const Config& config, std::uint16_t local_port, std::uint16_t remote_port,
+                       SeqNum iss, Instant now)
+    : config_(config),
+      local_port_(local_port),
+      remote_port_(remote_port),
+      now_(now),
+      iss_(iss),
+      snd_una_(iss),
+      snd_nxt_(iss),
+      snd_max_(iss),
+      peer_mss_(config.default_peer_mss),
+      tx_(config.send_buffer),
+      rx_(config.recv_buffer),
+      rtt_(config.rtt),
+      challenge_window_(now) {}
+
+Connection Connection::active_open(const Config& config, std::uint16_t local_port,
+                                   std::uint16_t remote_port, SeqNum iss, Instant now) {
+    Connection c(config, local_port, remote_port, iss, now);
+    // RFC 9293 §3.10.1 OPEN, CLOSED state, active: "issue a SYN segment ... Set SND.UNA to ISS,
+    // SND.NXT to ISS+1, enter SYN-SENT state" (SND.NXT moves when poll_transmit sends the SYN).
+    c.set_state(State::SynSent);
+    if (config.connect_timeout > Duration::zero()) {
+        c.connect_timer_.arm_after(now, config.connect_timeout);
+    }
+    return c;
+}
+
+Connection Connection::passive_open(const Config& config, const TcpRepr& syn, SeqNum iss,
+                                    Instant now) {
+    Connection c(config, syn.dst_port, syn.src_port, iss, now);
+    c.passive_ = true;
+    c.state_ = State::Listen;
+    // RFC 9293 §3.10.7.2 LISTEN, third (SYN): "Set RCV.NXT to SEG.SEQ+1, IRS is set to SEG.SEQ
+    // ... ISS should be selected and a SYN segment sent of the form <SEQ=ISS><ACK=RCV.NXT>
+    // <CTL=SYN,ACK>. SND.NXT is set to ISS+1 and SND.UNA to ISS."
+    c.irs_ = syn.seq;
+    c.rcv_nxt_ = syn.seq + 1;
+    c.rcv_adv_ = c.rcv_nxt_;
+    c.take_peer_syn_options(syn);
+    c.snd_wnd_ = syn.window;
+    c.max_snd_wnd_ = syn.window;
+    c.snd_wl1_ = syn.seq;
+    c.snd_wl2_ = iss;
+    c.set_state(State::SynReceived);
+    return c;
+}
+
+std::uint16_t Connection::send_mss() const {
+    return std::max<std::uint16_t>(1, std::min(peer_mss_, config_.mss));
+}
+
+// ---- user verbs
+
+Result<std::size_t> Connection::send(Bytes data) {
+    // RFC 9293 §3.10.2 SEND: after CLOSE (or our FIN), "error: connection closing".
+    if (fin_queued_ || user_closed_) {
+        return state_ == State::Closed && error_ ? fail(*error_) : fail(Errc::BrokenPipe);
+    }
+    if (state_ == State::Closed) return fail(error_.value_or(Errc::NotConnected));
+    if (data.empty()) return 0;
+    // SYN-SENT / SYN-RECEIVED: "queue the data for transmission after entering ESTABLISHED".
+    const std::size_t n = tx_.enqueue(data);
+    if (n == 0) return fail(Errc::WouldBlock);
+    arm_persist(now_);
+    return n;
+}
+
+Result<std::size_t> Connection::recv(MutBytes out) {
+    if (user_closed_) return fail(Errc::NotConnected);
+    if (!rx_.empty()) {
+        const std::size_t n = rx_.dequeue(out);
+        // RFC 1122 §4.2.3.3 (receiver SWS avoidance) and RFC 9293 §3.8.6.2.2: announce the
+        // reopened window only when it grew by min(buffer / 2, MSS) and at least doubled what
+        // the peer may still send (Linux's rule in tcp_cleanup_rbuf).
+        if (n > 0 && !rcv_fin_ &&
+            (state_ == State::Established || state_ == State::FinWait1 ||
+             state_ == State::FinWait2)) {
+            const std::uint32_t adv = rcv_wnd();
+            const std::uint32_t win = receive_window_now();
+            const std::uint32_t step =
+                static_cast<std::uint32_t>(std::min<std::size_t>(rx_.capacity() / 2, config_.mss));
+            if (win >= adv + step && win >= 2 * adv) ack_now_ = true;
+        }
+        return n;
+    }
+    if (rcv_fin_) return 0;  // RFC 9293 §3.10.3: "connection closing" = end of stream
+    if (state_ == State::Closed) return fail(error_.value_or(Errc::NotConnected));
+    return fail(Errc::WouldBlock);
+}
+
+Result<void> Connection::shutdown_write() {
+    if (state_ == State::Closed) return fail(error_.value_or(Errc::NotConnected));
+    queue_fin();
+    return {};
+}
+
+Result<void> Connection::close() {
+    switch (state_) {
+        case State::Closed:
+        case State::Listen:
+            // RFC 9293 §3.10.4 CLOSED: "error: connection does not exist".
+            return fail(Errc::NotConnected);
+        case State::SynSent:
+            // RFC 9293 §3.10.4 SYN-SENT: "Delete the TCB and return 'error: closing'".
+            user_closed_ = true;
+            tx_.clear();
+            enter_closed(std::nullopt);
+            return {};
+        default:
+            break;
+    }
+    if (user_closed_) return {};  // already closed: nothing more to do
+    user_closed_ = true;
+    const bool rst_state = state_ == State::SynReceived || state_ == State::Established ||
+                           state_ == State::FinWait1 || state_ == State::FinWait2 ||
+                           state_ == State::CloseWait;
+    // Deviation: Linux (tcp_close) resets rather than closes when received data was never read
+    // (RFC 2525 §2.17), and SO_LINGER {on, 0} makes close() an abort.
+    if (rst_state && (!rx_.empty() || (config_.linger.on && config_.linger.seconds == 0))) {
+        abort_with_rst(std::nullopt);
+        return {};
+    }
+    // RFC 9293 §3.10.4 ESTABLISHED: "Queue this until all preceding SENDs have been segmentized,
+    // then form a FIN segment and send it. In any case, enter FIN-WAIT-1 state." CLOSE-WAIT:
+    // "... enter LAST-ACK state". FIN-WAIT-1/2, CLOSING, LAST-ACK, TIME-WAIT: already closing.
+    queue_fin();
+    if (state_ == State::FinWait2 && config_.fin_wait2_timeout > Duration::zero()) {
+        fin_wait2_timer_.arm_after(now_, config_.fin_wait2_timeout);
+    }
+    return {};
+}
+
+Result<void> Connection::abort() {
+    switch (state_) {
+        case State::Closed:
+        case State::Listen:
+            return fail(Errc::NotConnected);
+        case State::SynSent:
+        case State::Closing:
+        case State::LastAck:
+        case State::TimeWait:
+            // RFC 9293 §3.10.5: no reset in these states; "delete the TCB, enter CLOSED".
+            tx_.clear();
+            rx_.clear();
+            enter_closed(Errc::ConnectionAborted);
+            return {};
+        default:
+            // RFC 9293 §3.10.5 SYN-RECEIVED .. CLOSE-WAIT: "Send a reset segment:
+            // <SEQ=SND.NXT><CTL=RST>".
+            abort_with_rst(Errc::ConnectionAborted);
+            return {};
+    }
+}
+
+// ---- bookkeeping
+
+void Connection::set_state(State to) {
+    if (to == state_) return;
+    events_.push(Event{EventKind::StateChanged, state_, to, std::nullopt});
+    state_ = to;
+    if (to == State::Established) events_.push(Event{EventKind::Connected, {}, {}, {}});
+}
+
+void Connection::enter_closed(std::optional<Errc> error) {
+    if (state_ == State::Closed) return;
+    if (error && !error_) error_ = error;
+    rtx_timer_.disarm();
+    delack_timer_.disarm();
+    time_wait_timer_.disarm();
+    connect_timer_.disarm();
+    fin_wait2_timer_.disarm();
+    user_timer_.disarm();
+    ack_now_ = false;
+    force_one_ = false;
+    set_state(State::Closed);
+    events_.push(Event{EventKind::Closed, {}, {}, error});
+}
+
+void Connection::enter_time_wait(Instant now) {
+    set_state(State::TimeWait);
+    // RFC 9293 §3.10.7.4 eighth: "start the time-wait timer, turn off the other timers".
+    rtx_timer_.disarm();
+    user_timer_.disarm();
+    fin_wait2_timer_.disarm();
+    time_wait_timer_.arm_after(now, config_.time_wait);
+}
+
+void Connection::queue_fin() {
+    if (fin_queued_) return;
+    fin_queued_ = true;
+    fin_seq_ = tx_seq() + static_cast<std::int64_t>(tx_.size());
+    if (state_ == State::Established) set_state(State::FinWait1);
+    if (state_ == State::CloseWait) set_state(State::LastAck);
+    // SYN-SENT / SYN-RECEIVED: the FIN waits for ESTABLISHED (RFC 9293 §3.10.4 SYN-RECEIVED:
+    // "otherwise, queue for processing after entering ESTABLISHED state").
+}
+
+SeqNum Connection::tx_seq() const {
+    return snd_una_ == iss_ ? iss_ + 1 : snd_una_;
+}
+
+bool Connection::fin_acked() const {
+    return fin_queued_ && snd_una_ > fin_seq_;
+}
+
+std::size_t Connection::unsent_in_ring() const {
+    const std::int32_t off = std::max<std::int32_t>(0, snd_nxt_ - tx_seq());
+    const auto offset = static_cast<std::size_t>(off);
+    return offset >= tx_.size() ? 0 : tx_.size() - offset;
+}
+
+void Connection::abort_with_rst(std::optional<Errc> error) {
+    // Deviation: Linux sends its abort reset with ACK (tcp_send_active_reset); the RFC form is
+    // <SEQ=SND.NXT><CTL=RST>. The ACK makes no difference to the receiver's checks.
+    rst_pending_ = PendingRst{snd_max_, rcv_nxt_};
+    tx_.clear();
+    rx_.clear();
+    enter_closed(error);
+}
+
+}  // namespace ustack::tcp

@@ -1,0 +1,461 @@
+// tcp::Connection input: RFC 9293 §3.10.7.3 (SYN-SENT) and §3.10.7.4 (other states) with the
+// RFC 5961 protections. Input never emits: replies are recorded for poll_transmit().
+#include <algorithm>
+
+#include "tcp/connection.h"
+
+namespace ustack::tcp {
+
+using wire::SeqNum;
+using wire::TcpControl;
+using wire::TcpRepr;
+
+namespace {
+// Deviation: Linux's TCP_MIN_SND_MSS (48): a peer must not make us send tiny segments.
+constexpr std::uint16_t kMinPeerMss = 48;
+constexpr Duration kChallengeWindow = Duration::seconds(1);
+}  // namespace
+
+void Connection::on_segment(const TcpRepr& in, Instant now) {
+    now_ = std::max(now_, now);
+    switch (state_) {
+        case State::Closed:
+        case State::Listen:
+            return;  // the Stack's reset function answers segments for no connection
+        case State::SynSent:
+            on_syn_sent(in, now);
+            return;
+        default:
+            break;
+    }
+    TcpRepr seg = in;
+    if (state_ == State::SynReceived && seg.control == TcpControl::Syn) {
+        if (!seg.ack && seg.seq == irs_) {
+            // Deviation: as Linux, a retransmitted SYN means our SYN-ACK was lost: send it again
+            // now (RFC 9293 would answer the unacceptable segment with a bare ACK).
+            snd_nxt_ = iss_;
+            timing_ = false;
+            return;
+        }
+        if (seg.ack && seg.seq + 1 == rcv_nxt_ && *seg.ack == snd_max_) {
+            // Deviation: simultaneous open, the peer's SYN-ACK crossing ours. Linux takes it as
+            // the ACK completing the handshake; RFC 9293 would find it unacceptable and ACK it.
+            seg.control = TcpControl::None;
+            seg.seq = rcv_nxt_;
+        }
+    }
+    // RFC 9293 §3.10.7.4: "first, check the sequence number" ... "eighth, check the FIN bit".
+    if (check_sequence(seg, now) && check_rst(seg, now) && check_syn(seg, now) &&
+        process_ack(seg, now)) {
+        process_urg(seg);
+        process_text_and_fin(seg, now);
+    }
+    settle(now);
+}
+
+// RFC 9293 §3.10.7.3 SYN-SENT STATE.
+void Connection::on_syn_sent(const TcpRepr& seg, Instant now) {
+    const bool rst = seg.control == TcpControl::Rst;
+    bool ack_ok = false;
+    if (seg.ack) {
+        // "first, check the ACK bit: If SEG.ACK =< ISS or SEG.ACK > SND.NXT, send a reset (unless
+        // the RST bit is set, if so drop the segment and return) <SEQ=SEG.ACK><CTL=RST>".
+        if (*seg.ack <= iss_ || *seg.ack > snd_max_) {
+            if (!rst) rst_pending_ = PendingRst{*seg.ack, std::nullopt};
+            return;
+        }
+        ack_ok = true;  // "If SND.UNA < SEG.ACK =< SND.NXT, then the ACK is acceptable"
+    }
+    if (rst) {
+        // "second, check the RST bit: If the ACK was acceptable, then signal to the user 'error:
+        // connection reset', drop the segment, enter CLOSED state ... Otherwise (no ACK), drop
+        // the segment and return." RFC 5961 §3.2 keeps this rule for SYN-SENT.
+        if (ack_ok) {
+            tx_.clear();
+            enter_closed(Errc::ConnectionRefused);
+        }
+        return;
+    }
+    if (seg.control != TcpControl::Syn) return;  // "fifth, if neither ... drop the segment"
+    // "fourth, check the SYN bit: RCV.NXT is set to SEG.SEQ+1, IRS is set to SEG.SEQ."
+    irs_ = seg.seq;
+    rcv_nxt_ = seg.seq + 1;
+    rcv_adv_ = rcv_nxt_ + static_cast<std::int64_t>(receive_window_now());
+    take_peer_syn_options(seg);
+    snd_wnd_ = seg.window;
+    max_snd_wnd_ = seg.window;
+    snd_wl1_ = seg.seq;
+    if (ack_ok) {
+        // "SND.UNA should be advanced to equal SEG.ACK ... If SND.UNA > ISS (our SYN has been
+        // ACKed), change the connection state to ESTABLISHED, form an ACK segment".
+        snd_una_ = *seg.ack;
+        snd_wl2_ = *seg.ack;
+        if (timing_ && *seg.ack >= rtt_seq_) rtt_.sample(now - rtt_sent_, false);
+        timing_ = false;
+        rtt_.on_handshake_complete(syn_timed_out_);
+        timeouts_ = 0;
+        rtx_timer_.disarm();
+        user_timer_.disarm();
+        connect_timer_.disarm();
+        set_state(State::Established);
+        if (fin_queued_) set_state(State::FinWait1);
+        ack_now_ = true;
+        // "If there are other controls or text in the segment, then continue processing at the
+        // sixth step below where the URG bit is checked".
+        TcpRepr rest = seg;
+        rest.control = seg.control == TcpControl::Syn ? TcpControl::None : seg.control;
+        rest.seq = seg.seq + 1;
+        process_urg(rest);
+        process_text_and_fin(rest, now);
+        settle(now);
+        return;
+    }
+    // "Otherwise, enter SYN-RECEIVED, form a SYN,ACK segment <SEQ=ISS><ACK=RCV.NXT>
+    // <CTL=SYN,ACK> and send it." (simultaneous open). Text in the SYN is not kept.
+    snd_wl2_ = iss_;
+    snd_nxt_ = iss_;  // the SYN goes out again, now as SYN-ACK
+    timing_ = false;  // Karn: an ACK of the SYN-ACK is ambiguous
+    set_state(State::SynReceived);
+}
+
+void Connection::take_peer_syn_options(const TcpRepr& syn) {
+    // RFC 9293 §3.7.1: the MSS option "MUST only be sent in the initial connection request";
+    // without it the send MSS is the default (536 for IPv4, MUST-15).
+    // Window scale, SACK-permitted and timestamps are ignored for now (issue 4): a peer that
+    // offered them sees no reply option, so RFC 7323 §1.3 / RFC 2018 §2 keep them off.
+    peer_mss_ =
+        syn.options.mss ? std::max(*syn.options.mss, kMinPeerMss) : config_.default_peer_mss;
+}
+
+// RFC 9293 §3.10.7.4 first: the acceptability test (the four cases of the table).
+bool Connection::check_sequence(const TcpRepr& seg, Instant now) {
+    const std::uint32_t wnd = rcv_wnd();
+    const std::size_t len = seg.segment_len();
+    auto in_window = [&](SeqNum s) { return rcv_nxt_ <= s && s < rcv_nxt_ + wnd; };
+    bool ok;
+    if (len == 0) {
+        ok = wnd == 0 ? seg.seq == rcv_nxt_ : in_window(seg.seq);
+    } else {
+        const SeqNum last = seg.seq + static_cast<std::int64_t>(len) - 1;
+        ok = wnd != 0 && (in_window(seg.seq) || in_window(last));
+        // "If the RCV.WND is zero, no segments will be acceptable, but special allowance should be
+        // made to accept valid ACKs, URGs, and RSTs": a segment at RCV.NXT is processed for its
+        // ACK; its text is trimmed away (seventh step) and an ACK is owed.
+        if (wnd == 0 && seg.seq == rcv_nxt_) ok = true;
+    }
+    if (ok) return true;
+    // "If an incoming segment is not acceptable, an acknowledgment should be sent in reply
+    // (unless the RST bit is set, if so drop the segment and return)".
+    if (seg.control != TcpControl::Rst) {
+        ack_now_ = true;
+        // TIME-WAIT: "The only thing that can arrive in this state is a retransmission of the
+        // remote FIN. Acknowledge it, and restart the 2 MSL timeout."
+        if (state_ == State::TimeWait && seg.control == TcpControl::Fin) {
+            time_wait_timer_.arm_after(now, config_.time_wait);
+        }
+    }
+    return false;
+}
+
+// RFC 9293 §3.10.7.4 second, with RFC 5961 §3.2.
+bool Connection::check_rst(const TcpRepr& seg, Instant now) {
+    if (seg.control != TcpControl::Rst) return true;
+    if (seg.seq == rcv_nxt_) {
+        // RFC 5961 §3.2: "If the RST bit is set and the sequence number exactly matches the next
+        // expected sequence number (RCV.NXT), then TCP MUST reset the connection."
+        reset_received();
+    } else {
+        // RFC 5961 §3.2: "If the RST bit is set and the sequence number does not exactly match
+        // the next expected sequence value, yet is within the current receive window, TCP MUST
+        // send an acknowledgment (challenge ACK)".
+        challenge_ack(now);
+    }
+    return false;
+}
+
+void Connection::reset_received() {
+    switch (state_) {
+        case State::SynReceived:
+            // "If this connection was initiated with a passive OPEN, then return this connection
+            // to the LISTEN state" (the Stack's listener is LISTEN: we report Closed and it drops
+            // us). "If ... an active OPEN, then the connection was refused".
+            tx_.clear();
+            enter_closed(passive_ ? std::nullopt : std::optional<Errc>(Errc::ConnectionRefused));
+            return;
+        case State::Established:
+        case State::FinWait1:
+        case State::FinWait2:
+        case State::CloseWait:
+            // "any outstanding RECEIVEs and SEND should receive 'reset' responses. All segment
+            // queues should be flushed ... enter the CLOSED state".
+            tx_.clear();
+            rx_.clear();
+            enter_closed(Errc::ConnectionReset);
+            return;
+        case State::TimeWait:
+            // RFC 1337 §3 (optional): ignore RST in TIME-WAIT against TIME-WAIT assassination.
+            if (config_.rfc1337) return;
+            enter_closed(std::nullopt);
+            return;
+        case State::Closing:
+        case State::LastAck:
+            // "If the RST bit is set, then enter the CLOSED state, delete the TCB, and return."
+            enter_closed(std::nullopt);
+            return;
+        default:
+            return;
+    }
+}
+
+void Connection::challenge_ack(Instant now) {
+    // RFC 5961 §7: "An implementation SHOULD include an ACK throttling mechanism". At most
+    // config_.challenge_ack_limit per connection in any one-second window (see Config).
+    if (now - challenge_window_ >= kChallengeWindow) {
+        challenge_window_ = now;
+        challenges_ = 0;
+    }
+    if (challenges_ >= config_.challenge_ack_limit) return;
+    ++challenges_;
+    ack_now_ = true;
+}
+
+// RFC 9293 §3.10.7.4 fourth, with RFC 5961 §4.2.
+bool Connection::check_syn(const TcpRepr& seg, Instant now) {
+    if (seg.control != TcpControl::Syn) return true;
+    if (state_ == State::SynReceived && passive_) {
+        // "SYN-RECEIVED STATE: If the connection was initiated with a passive OPEN, then return
+        // this connection to the LISTEN state and return."
+        tx_.clear();
+        enter_closed(std::nullopt);
+        return false;
+    }
+    // "If the SYN bit is set, irrespective of the sequence number, TCP endpoints MUST send a
+    // 'challenge ACK' to the remote peer" (RFC 5961 §4.2), and drop the segment.
+    challenge_ack(now);
+    return false;
+}
+
+// RFC 9293 §3.10.7.4 fifth: the ACK field.
+bool Connection::process_ack(const TcpRepr& seg, Instant now) {
+    // "if the ACK bit is off, drop the segment and return".
+    if (!seg.ack) return false;
+    const SeqNum ack = *seg.ack;
+    if (state_ == State::SynReceived) {
+        // "If SND.UNA < SEG.ACK =< SND.NXT, then enter ESTABLISHED state and continue processing
+        // with the variables below set to: SND.WND <- SEG.WND, SND.WL1 <- SEG.SEQ,
+        // SND.WL2 <- SEG.ACK. If the segment acknowledgment is not acceptable, form a reset
+        // segment <SEQ=SEG.ACK><CTL=RST> and send it."
+        if (!(snd_una_ < ack && ack <= snd_max_)) {
+            rst_pending_ = PendingRst{ack, std::nullopt};
+            return false;
+        }
+        snd_wnd_ = seg.window;
+        max_snd_wnd_ = std::max(max_snd_wnd_, snd_wnd_);
+        snd_wl1_ = seg.seq;
+        snd_wl2_ = ack;
+        rtt_.on_handshake_complete(syn_timed_out_);
+        set_state(State::Established);
+        if (fin_queued_) set_state(State::FinWait1);
+    }
+    // RFC 5961 §5.2: the ACK is acceptable only in
+    // (SND.UNA - MAX.SND.WND) =< SEG.ACK =< SND.NXT; otherwise send an ACK and drop.
+    // RFC 9293: "If the ACK acks something not yet sent (SEG.ACK > SND.NXT), then send an ACK,
+    // drop the segment, and return."
+    if (ack > snd_max_ || ack < snd_una_ - static_cast<std::int64_t>(max_snd_wnd_)) {
+        challenge_ack(now);
+        return false;
+    }
+    timeouts_ = 0;  // the peer is alive (RFC 9293 §3.8.3 R2 counts unanswered timeouts)
+    // "If SND.UNA =< SEG.ACK =< SND.NXT, the send window should be updated".
+    if (snd_una_ <= ack) update_send_window(seg);
+    if (snd_una_ < ack) {
+        // "If SND.UNA < SEG.ACK =< SND.NXT, then set SND.UNA <- SEG.ACK. Any segments on the
+        // retransmission queue that are thereby entirely acknowledged are removed."
+        std::size_t data = static_cast<std::size_t>(ack - snd_una_);
+        if (snd_una_ == iss_) --data;                                       // our SYN
+        if (fin_queued_ && snd_una_ <= fin_seq_ && ack > fin_seq_) --data;  // our FIN
+        const std::size_t freed = tx_.consume(data);
+        snd_una_ = ack;
+        if (snd_nxt_ < snd_una_) snd_nxt_ = snd_una_;
+        // RFC 6298 §3 (Karn): only a segment never retransmitted is timed (timing_ is cleared
+        // on every retransmission), so this sample is unambiguous.
+        if (timing_ && ack >= rtt_seq_) {
+            rtt_.sample(now - rtt_sent_, false);
+            timing_ = false;
+        }
+        if (snd_una_ == snd_max_) {
+            rtx_timer_.disarm();  // RFC 6298 §5.2: all outstanding data acknowledged
+            user_timer_.disarm();
+        } else {
+            rtx_timer_.arm_after(now, rtt_.rto());  // RFC 6298 §5.3: new data acknowledged
+            if (config_.user_timeout > Duration::zero()) {
+                user_timer_.arm_after(now, config_.user_timeout);  // RFC 5482 §3
+            }
+        }
+        force_one_ = false;
+        // Congestion control seam (issue 4): on_ack(bytes acked, now) goes here.
+        if (freed > 0) events_.push(Event{EventKind::Writable, {}, {}, {}});
+    }
+    arm_persist(now);
+    switch (state_) {
+        case State::Closing:
+            // "In addition to the processing for the ESTABLISHED state, if the ACK acknowledges
+            // our FIN, then enter the TIME-WAIT state; otherwise, ignore the segment."
+            if (fin_acked()) enter_time_wait(now);
+            break;
+        case State::LastAck:
+            // "The only thing that can arrive in this state is an acknowledgment of our FIN. If
+            // our FIN is now acknowledged, delete the TCB, enter the CLOSED state, and return."
+            if (fin_acked()) {
+                enter_closed(std::nullopt);
+                return false;
+            }
+            break;
+        default:
+            // FIN-WAIT-1 -> FIN-WAIT-2 happens in settle(), after the FIN step, so that a FIN+ACK
+            // acknowledging our FIN goes FIN-WAIT-1 -> TIME-WAIT in one step (RFC 9293 eighth).
+            break;
+    }
+    return true;
+}
+
+void Connection::update_send_window(const TcpRepr& seg) {
+    // "If (SND.WL1 < SEG.SEQ or (SND.WL1 = SEG.SEQ and SND.WL2 =< SEG.ACK)), set
+    // SND.WND <- SEG.WND, set SND.WL1 <- SEG.SEQ, and set SND.WL2 <- SEG.ACK."
+    if (snd_wl1_ < seg.seq || (snd_wl1_ == seg.seq && snd_wl2_ <= *seg.ack)) {
+        snd_wnd_ = seg.window;
+        snd_wl1_ = seg.seq;
+        snd_wl2_ = *seg.ack;
+        max_snd_wnd_ = std::max(max_snd_wnd_, snd_wnd_);
+    }
+}
+
+void Connection::process_urg(const TcpRepr&) {
+    // RFC 9293 §3.10.7.4 sixth. We implement no urgent mode (RFC 6093 §5 recommends
+    // applications not use it): the pointer is ignored and the octets are delivered in line.
+}
+
+// RFC 9293 §3.10.7.4 seventh (segment text) and eighth (FIN).
+void Connection::process_text_and_fin(const TcpRepr& seg, Instant now) {
+    const SeqNum fin_at = seg.seq + static_cast<std::int64_t>(seg.payload.size());
+    const bool has_fin = seg.control == TcpControl::Fin;
+    if (state_ != State::Established && state_ != State::FinWait1 && state_ != State::FinWait2) {
+        // CLOSE-WAIT, CLOSING, LAST-ACK, TIME-WAIT: "This should not occur since a FIN has been
+        // received from the remote side. Ignore the segment text." (and the FIN: see eighth).
+        if (has_fin && state_ == State::TimeWait) {
+            ack_now_ = true;
+            time_wait_timer_.arm_after(now, config_.time_wait);
+        }
+        return;
+    }
+    Bytes payload = seg.payload;
+    std::int32_t off = seg.seq - rcv_nxt_;
+    if (off < 0) {
+        // "If a segment's contents straddle the boundary between old and new, only the new
+        // parts are processed."
+        const auto old = static_cast<std::size_t>(-static_cast<std::int64_t>(off));
+        payload = old >= payload.size() ? Bytes{} : payload.subspan(old);
+        off = 0;
+    }
+    const std::uint32_t wnd = rcv_wnd();
+    bool fin = has_fin && fin_at >= rcv_nxt_;
+    if (static_cast<std::uint64_t>(off) + payload.size() > wnd) {
+        // Text beyond the window is trimmed, and a FIN after it with it.
+        const std::size_t room = wnd > static_cast<std::uint32_t>(off) ? wnd - off : 0;
+        payload = payload.first(std::min(room, payload.size()));
+        fin = false;
+        ack_now_ = true;
+    }
+    if (fin && fin_at >= rcv_nxt_ + wnd && fin_at != rcv_nxt_) fin = false;
+    if (!payload.empty()) {
+        if (user_closed_) {
+            // Deviation: as Linux (tcp_rcv_state_process, "TCPAbortOnData"), new data for an
+            // application that has closed is answered with a reset: nobody can read it.
+            rst_pending_ = PendingRst{*seg.ack, std::nullopt};
+            tx_.clear();
+            rx_.clear();
+            enter_closed(Errc::ConnectionAborted);
+            return;
+        }
+        const bool had_holes = !reassembly_.empty();
+        const auto offset = static_cast<std::uint32_t>(off);
+        const std::size_t written = rx_.write_at(offset, payload);
+        const AddResult r = reassembly_.add(offset, static_cast<std::uint32_t>(written));
+        rx_.commit(r.advanced);
+        rcv_nxt_ += r.advanced;
+        if (r.advanced > 0) events_.push(Event{EventKind::Readable, {}, {}, {}});
+        if (offset > 0 || had_holes || !r.accepted || written < payload.size()) {
+            // RFC 5681 §4.2: "an immediate ACK SHOULD be generated when an out-of-order segment
+            // arrives" and "when an incoming segment fills in all or part of a gap".
+            ack_now_ = true;
+        } else {
+            // RFC 1122 §4.2.3.2 / RFC 5681 §4.2: delay the ACK, but ACK at least every second
+            // full-sized segment, and within config_.delayed_ack.
+            unacked_rcv_bytes_ += r.advanced;
+            if (unacked_rcv_bytes_ >= 2u * config_.mss) {
+                ack_now_ = true;
+            } else {
+                delack_timer_.arm_if_disarmed(now + config_.delayed_ack);
+            }
+        }
+    }
+    if (fin) {
+        if (fin_at == rcv_nxt_) {
+            process_fin(now);
+            return;
+        }
+        ooo_fin_ = fin_at;  // held until the data before it arrives
+        ack_now_ = true;
+    }
+    if (ooo_fin_ && *ooo_fin_ == rcv_nxt_) process_fin(now);
+}
+
+void Connection::process_fin(Instant now) {
+    // RFC 9293 §3.10.7.4 eighth: "signal the user 'connection closing' ..., advance RCV.NXT over
+    // the FIN, and send an acknowledgment for the FIN."
+    rcv_nxt_ += 1;
+    if (rcv_adv_ < rcv_nxt_) rcv_adv_ = rcv_nxt_;
+    rcv_fin_ = true;
+    ooo_fin_.reset();
+    events_.push(Event{EventKind::PeerFin, {}, {}, {}});
+    switch (state_) {
+        case State::Established:
+            // "Enter the CLOSE-WAIT state." Deviation: as Linux (tcp_fin enters "pingpong"
+            // mode), the ACK of this FIN is delayed, so an application that closes at once sends
+            // FIN+ACK in one segment: the three-packet close.
+            set_state(State::CloseWait);
+            delack_timer_.arm_if_disarmed(now + config_.delayed_ack);
+            break;
+        case State::FinWait1:
+            // "If our FIN has been ACKed (perhaps in this segment), then enter TIME-WAIT, start
+            // the time-wait timer, turn off the other timers; otherwise, enter the CLOSING state."
+            if (fin_acked()) {
+                enter_time_wait(now);
+            } else {
+                set_state(State::Closing);
+            }
+            ack_now_ = true;
+            break;
+        case State::FinWait2:
+            // "Enter the TIME-WAIT state. Start the time-wait timer, turn off the other timers."
+            enter_time_wait(now);
+            ack_now_ = true;
+            break;
+        default:
+            ack_now_ = true;
+            break;
+    }
+}
+
+void Connection::settle(Instant now) {
+    // RFC 9293 §3.10.7.4 fifth, FIN-WAIT-1: "if the FIN segment is now acknowledged, then enter
+    // FIN-WAIT-2 and continue processing in that state".
+    if (state_ == State::FinWait1 && fin_acked()) {
+        set_state(State::FinWait2);
+        if (user_closed_ && config_.fin_wait2_timeout > Duration::zero()) {
+            fin_wait2_timer_.arm_after(now, config_.fin_wait2_timeout);
+        }
+    }
+}
+
+}  // namespace ustack::tcp
