@@ -518,3 +518,49 @@ TEST(Interfaces, SmallerMtuLowersTheMss) {
 
 }  // namespace
 }  // namespace ustack::stack
+
+namespace ustack::stack {
+namespace {
+
+// Every prefix of a valid frame and every single-bit flip of it goes through the whole ingress
+// path (under ASan/UBSan in Debug builds) without a crash, and never draws more than one reply.
+TEST(Robustness, EveryPrefixAndBitFlipOfValidFramesIsHandled) {
+    std::vector<std::vector<std::uint8_t>> seeds;
+    {
+        Fixture f;
+        TcpRepr syn = segment(40000, 80, TcpControl::Syn, 1000);
+        syn.options.mss = 1460;
+        syn.options.sack_permitted = true;
+        f.peer.send_tcp(kPeer4, kStack4, syn, kT0);
+        seeds.push_back(f.peer.last_frame);
+        f.peer.send_tcp(kPeer6, kStack6, syn, kT0);
+        seeds.push_back(f.peer.last_frame);
+        f.peer.send_echo_v4(kPeer4, kStack4, 1, 2, kPing, kT0);
+        seeds.push_back(f.peer.last_frame);
+        f.peer.send_echo_v6(kPeer6, kStack6, 1, 2, kPing, kT0);
+        seeds.push_back(f.peer.last_frame);
+    }
+    Fixture f;
+    ASSERT_TRUE(f.stack.listen({IpAddress(Ipv4Address{}), 80}, 1000));
+    ASSERT_TRUE(f.stack.listen({IpAddress(Ipv6Address{}), 80}, 1000));
+    std::uint64_t sent = 0;
+    auto feed = [&](const std::vector<std::uint8_t>& frame) {
+        if (frame.empty()) return;
+        ASSERT_TRUE(f.link.end_b().transmit(frame, kT0));
+        ++sent;
+        EXPECT_LE(f.exchange().size(), 1u);
+    };
+    for (const auto& seed : seeds) {
+        for (std::size_t n = 0; n <= seed.size(); ++n)
+            feed(std::vector<std::uint8_t>(seed.begin(), seed.begin() + static_cast<long>(n)));
+        for (std::size_t bit = 0; bit < seed.size() * 8; ++bit) {
+            auto frame = seed;
+            frame[bit / 8] ^= static_cast<std::uint8_t>(1u << (bit % 8));
+            feed(frame);
+        }
+    }
+    EXPECT_EQ(f.stack.counters().frames_in, sent);
+}
+
+}  // namespace
+}  // namespace ustack::stack
