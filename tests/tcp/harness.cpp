@@ -150,6 +150,24 @@ std::size_t Harness::flush() {
     return n;
 }
 
+Result<std::size_t> Harness::send(std::string_view data) {
+    auto r = conn_->send(Bytes(reinterpret_cast<const std::uint8_t*>(data.data()), data.size()));
+    drain();
+    return r;
+}
+
+std::string Harness::read() {
+    std::string out;
+    std::array<std::uint8_t, 4096> buf{};
+    while (true) {
+        auto r = conn_->recv(MutBytes(buf));
+        if (!r || *r == 0) break;
+        out.append(reinterpret_cast<const char*>(buf.data()), *r);
+    }
+    drain();
+    return out;
+}
+
 ::testing::AssertionResult Harness::advance_to_poll_at() {
     const Instant at = conn_->poll_at();
     if (at == Instant::never()) {

@@ -131,6 +131,11 @@ class Harness {
     // Pulls everything owed at now() and returns how many segments came out.
     std::size_t flush();
 
+    // User verbs with strings.
+    Result<std::size_t> send(std::string_view data);
+    // Reads everything readable now (empty when nothing; see conn().recv for errors).
+    std::string read();
+
     void advance(Duration d) { now_ += d; }
     // Moves the clock to conn().poll_at() (which must be a real deadline).
     ::testing::AssertionResult advance_to_poll_at();
