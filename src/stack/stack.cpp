@@ -241,6 +241,7 @@ void Stack::free_slot(std::uint32_t index) {
     s.conn.reset();
     s.listener.reset();
     s.user_owned = false;
+    s.touched = false;
     // A new generation makes every outstanding ConnId for this slot stale; 0 is never used.
     if (++s.generation == 0) s.generation = 1;
     free_slots_.push_back(index);
@@ -340,6 +341,7 @@ Result<void> Stack::close_listener(ListenerId listener) {
     auto drop = [&](ConnId id) {
         if (ConnSlot* s = slot(id)) {
             s->listener.reset();
+            s->touched = true;
             (void)s->conn->abort();
         }
     };
@@ -427,6 +429,7 @@ Result<ConnId> Stack::connect(const Endpoint& remote, Instant now, const Connect
     s.iface = r->iface;
     s.listener.reset();
     s.user_owned = true;
+    s.touched = true;
     demux_.emplace(s.tuple, index);
     return ConnId{index, s.generation};
 }
@@ -436,18 +439,21 @@ Result<ConnId> Stack::connect(const Endpoint& remote, Instant now, const Connect
 Result<std::size_t> Stack::send(ConnId id, Bytes data) {
     ConnSlot* s = slot(id);
     if (s == nullptr || !s->user_owned) return fail(Errc::BadHandle);
+    s->touched = true;
     return s->conn->send(data);
 }
 
 Result<std::size_t> Stack::recv(ConnId id, MutBytes out) {
     ConnSlot* s = slot(id);
     if (s == nullptr || !s->user_owned) return fail(Errc::BadHandle);
+    s->touched = true;
     return s->conn->recv(out);
 }
 
 Result<void> Stack::shutdown(ConnId id) {
     ConnSlot* s = slot(id);
     if (s == nullptr || !s->user_owned) return fail(Errc::BadHandle);
+    s->touched = true;
     return s->conn->shutdown_write();
 }
 
@@ -455,6 +461,7 @@ Result<void> Stack::close(ConnId id) {
     ConnSlot* s = slot(id);
     if (s == nullptr || !s->user_owned) return fail(Errc::BadHandle);
     s->user_owned = false;  // the Stack finishes the close and frees the slot at CLOSED
+    s->touched = true;
     const Result<void> r = s->conn->close();
     // Closing a connection that already ended (reset, timed out) only releases the handle.
     if (!r && s->conn->state() == tcp::State::Closed) return {};
@@ -465,6 +472,7 @@ Result<void> Stack::abort(ConnId id) {
     ConnSlot* s = slot(id);
     if (s == nullptr || !s->user_owned) return fail(Errc::BadHandle);
     s->user_owned = false;
+    s->touched = true;
     const Result<void> r = s->conn->abort();
     if (!r && s->conn->state() == tcp::State::Closed) return {};
     return r;
@@ -523,13 +531,17 @@ void Stack::poll(Instant now) {
         }
     }
     for (std::uint32_t i = 0; i < slots_.size(); ++i) {
-        if (!slots_[i].conn) continue;
-        if (slots_[i].conn->poll_at() <= now) transmit_connection(i, now);
-        collect_events(i);
-    }
-    for (std::uint32_t i = 0; i < slots_.size(); ++i) {
-        const ConnSlot& s = slots_[i];
-        if (s.conn && s.conn->finished() && !s.user_owned) reap(i);
+        ConnSlot& s = slots_[i];
+        if (!s.conn) continue;
+        if (s.conn->poll_at() <= now) {
+            s.touched = true;  // poll_transmit runs the timers, which may change the state
+            transmit_connection(i, now);
+        }
+        if (s.touched) {
+            s.touched = false;
+            collect_events(i);
+        }
+        if (s.conn->finished() && !s.user_owned) reap(i);
     }
 }
 
@@ -710,7 +722,9 @@ void Stack::receive_tcp(std::uint32_t iface, const wire::IpAddress& src, const w
     // Demux: an existing connection by its 4-tuple (O(1), keyed hash) ...
     const FourTuple tuple{dst, seg->dst_port, src, seg->src_port};
     if (const auto it = demux_.find(tuple); it != demux_.end()) {
-        slots_[it->second].conn->on_segment(*seg, now);
+        ConnSlot& s = slots_[it->second];
+        s.touched = true;
+        s.conn->on_segment(*seg, now);
         return;
     }
     // ... else a listener (specific address before wildcard) ...
@@ -760,6 +774,7 @@ void Stack::accept_syn(std::uint32_t iface, std::uint32_t listener, const wire::
     s.iface = iface;
     s.listener = ListenerId{listener, l.generation};
     s.user_owned = false;
+    s.touched = true;
     demux_.emplace(s.tuple, index);
     l.syn_queue.push_back(ConnId{index, s.generation});
 }

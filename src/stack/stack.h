@@ -171,6 +171,7 @@ class Stack final : public Pollable {
         std::uint32_t iface = 0;
         std::optional<ListenerId> listener;  // set while in a listener's SYN or accept queue
         bool user_owned = false;             // handed out, and not yet closed or aborted
+        bool touched = false;  // may have events: input, output or a user verb since the last poll
     };
     struct ListenerSlot {
         std::uint32_t generation = 1;
