@@ -224,6 +224,13 @@ Stack::ListenerSlot* Stack::listener_slot(ListenerId id) {
     return &l;
 }
 
+const Stack::ListenerSlot* Stack::listener_slot(ListenerId id) const {
+    if (id.index >= listeners_.size()) return nullptr;
+    const ListenerSlot& l = listeners_[id.index];
+    if (l.generation != id.generation || !l.live) return nullptr;
+    return &l;
+}
+
 std::uint32_t Stack::allocate_slot() {
     ++live_connections_;
     ++counters_.tcp_connections_opened;
@@ -332,6 +339,12 @@ Result<ConnId> Stack::accept(ListenerId listener) {
         return id;
     }
     return fail(Errc::WouldBlock);
+}
+
+Result<Endpoint> Stack::listener_endpoint(ListenerId listener) const {
+    const ListenerSlot* l = listener_slot(listener);
+    if (l == nullptr) return fail(Errc::BadHandle);
+    return l->local;
 }
 
 Result<void> Stack::close_listener(ListenerId listener) {

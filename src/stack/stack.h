@@ -90,6 +90,8 @@ class Stack final : public Pollable {
                               const ListenOptions& options = {});
     // The oldest completed connection, or WouldBlock. BadHandle for a stale listener.
     Result<ConnId> accept(ListenerId listener);
+    // The address and port a listener was opened on.
+    Result<Endpoint> listener_endpoint(ListenerId listener) const;
     // Stops listening; connections not yet accepted are aborted (RST).
     Result<void> close_listener(ListenerId listener);
 
@@ -118,13 +120,17 @@ class Stack final : public Pollable {
 
     // Moves the queued events, oldest first, to the end of `out`; returns how many.
     std::size_t drain_events(std::vector<Event>& out);
-    // Calls f(const Event&) for each queued event, oldest first. f may call the Stack's verbs.
+    // Calls f(const Event&) for each queued event, oldest first. f may call the Stack's verbs;
+    // events those verbs queue wait for the next drain (a nested drain returns 0).
     template <class F>
     std::size_t drain_events(F&& f) {
+        if (draining_) return 0;
+        draining_ = true;
         drained_.clear();
         drained_.swap(events_);
         for (const Event& e : drained_)
             f(e);
+        draining_ = false;
         return drained_.size();
     }
 
@@ -227,6 +233,7 @@ class Stack final : public Pollable {
     ConnSlot* slot(ConnId id);
     const ConnSlot* slot(ConnId id) const;
     ListenerSlot* listener_slot(ListenerId id);
+    const ListenerSlot* listener_slot(ListenerId id) const;
     std::uint32_t allocate_slot();
     void free_slot(std::uint32_t index);
     void collect_events(std::uint32_t index);
@@ -250,6 +257,7 @@ class Stack final : public Pollable {
     std::vector<std::uint8_t> tx_buf_;  // one frame, reused for everything the Stack sends
     std::vector<Event> events_;
     std::vector<Event> drained_;
+    bool draining_ = false;
     Instant last_now_;  // the latest poll()'s now
     StackCounters counters_;
 };

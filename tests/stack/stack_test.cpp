@@ -293,8 +293,10 @@ TEST(Listen, ClosedListenerIdIsStaleAndPortIsFreeAgain) {
     Fixture f;
     const auto l = f.stack.listen({kStack4, 80}, 8);
     ASSERT_TRUE(l);
+    EXPECT_EQ(f.stack.listener_endpoint(*l), (Endpoint{kStack4, 80}));
     ASSERT_TRUE(f.stack.close_listener(*l));
     EXPECT_EQ(f.stack.accept(*l).error(), Errc::BadHandle);
+    EXPECT_EQ(f.stack.listener_endpoint(*l).error(), Errc::BadHandle);
     EXPECT_EQ(f.stack.close_listener(*l).error(), Errc::BadHandle);
     const auto again = f.stack.listen({kStack4, 80}, 8);
     ASSERT_TRUE(again);
@@ -313,6 +315,21 @@ TEST(Listen, ReportsClosedToListenForTheTrace) {
     EXPECT_EQ(events[0].kind, EventKind::StateChanged);
     EXPECT_EQ(events[0].from, tcp::State::Closed);
     EXPECT_EQ(events[0].to, tcp::State::Listen);
+}
+
+TEST(Events, VerbsInsideTheDrainCallbackQueueForTheNextDrain) {
+    Fixture f;
+    ASSERT_TRUE(f.stack.listen({kStack4, 80}, 8));
+    std::size_t nested = 99;
+    const std::size_t n = f.stack.drain_events([&](const Event&) {
+        nested = f.stack.drain_events([](const Event&) {});
+        EXPECT_TRUE(f.stack.listen({kStack4, 81}, 8));  // queues CLOSED -> LISTEN
+    });
+    EXPECT_EQ(n, 1u);
+    EXPECT_EQ(nested, 0u);
+    std::vector<Event> later;
+    ASSERT_EQ(f.stack.drain_events(later), 1u);
+    EXPECT_EQ(later[0].to, tcp::State::Listen);
 }
 
 TEST(Listen, AckToAListenerGetsRst) {
