@@ -342,6 +342,9 @@ void Connection::process_text_and_fin(const TcpRepr& seg, Instant now) {
     if (state_ != State::Established && state_ != State::FinWait1 && state_ != State::FinWait2) {
         // CLOSE-WAIT, CLOSING, LAST-ACK, TIME-WAIT: "This should not occur since a FIN has been
         // received from the remote side. Ignore the segment text." (and the FIN: see eighth).
+        // Deviation: as Linux (tcp_timewait_state_process), text there is answered with an ACK
+        // that shows the peer where our receive sequence stands.
+        if (!seg.payload.empty()) ack_now_ = true;
         if (has_fin && state_ == State::TimeWait) {
             ack_now_ = true;
             time_wait_timer_.arm_after(now, config_.time_wait);
