@@ -434,6 +434,42 @@ TEST(TwoStacks, AbortSendsRstAndPeerSeesConnectionReset) {
     EXPECT_EQ(p.server.stack.recv(*s, buf).error(), Errc::ConnectionReset);
 }
 
+TEST(TwoStacks, BulkTransferArrivesByteIdenticalInFullSizedFrames) {
+    Pair p;
+    const auto l = p.server.stack.listen({p.server_addr, 3001}, 8);
+    ASSERT_TRUE(l);
+    const auto c = p.client.stack.connect({p.server_addr, 3001}, p.loop.now());
+    ASSERT_TRUE(c);
+    std::vector<std::uint8_t> data(300'000);
+    for (std::size_t i = 0; i < data.size(); ++i)
+        data[i] = static_cast<std::uint8_t>((i * 7919) >> 3);
+    std::optional<ConnId> s;
+    std::size_t sent = 0;
+    std::vector<std::uint8_t> got;
+    std::array<std::uint8_t, 4096> buf{};
+    ASSERT_TRUE(p.run_until(
+        [&] {
+            if (!s) {
+                if (auto a = p.server.stack.accept(*l)) s = *a;
+            }
+            if (sent < data.size()) {
+                if (auto n = p.client.stack.send(*c, Bytes(data).subspan(sent))) sent += *n;
+            }
+            while (s) {
+                const auto n = p.server.stack.recv(*s, buf);
+                if (!n || *n == 0) break;
+                got.insert(got.end(), buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(*n));
+            }
+            return got.size() == data.size();
+        },
+        Duration::seconds(30)));
+    EXPECT_TRUE(got == data);
+    EXPECT_EQ(p.client.stack.counters().frames_tx_dropped, 0u);
+    EXPECT_EQ(p.link.counters_a_to_b().frames_dropped_oversize, 0u);
+    // Full-sized segments: 1460 bytes of payload in 1500-byte packets.
+    EXPECT_LE(p.link.counters_a_to_b().frames_sent, data.size() / 1460 + 20);
+}
+
 TEST(TwoStacks, SameSeedsGiveTheSameRun) {
     auto run = [] {
         Pair p;
