@@ -101,7 +101,10 @@ class Stack final : public Pollable {
     // this 4-tuple).
     Result<ConnId> connect(const Endpoint& remote, Instant now, const ConnectOptions& options = {});
 
-    // The user verbs, forwarded to the connection; BadHandle for a stale id.
+    // The user verbs, forwarded to the connection (see tcp::Connection for their errors).
+    // BadHandle for a stale id, and for send/recv/shutdown/close/abort once close() or abort()
+    // released the handle; state(), the endpoints and connection() answer until the slot is
+    // freed, so a closed connection can be watched through TIME-WAIT.
     Result<std::size_t> send(ConnId id, Bytes data);
     Result<std::size_t> recv(ConnId id, MutBytes out);
     Result<void> shutdown(ConnId id);  // the write side: FIN after queued data
@@ -110,8 +113,8 @@ class Stack final : public Pollable {
     Result<tcp::State> state(ConnId id) const;
     Result<Endpoint> local_endpoint(ConnId id) const;
     Result<Endpoint> remote_endpoint(ConnId id) const;
-    // Read-only look at a connection (options, buffer levels, RTT); nullptr when stale. Valid
-    // until the next non-const call on the Stack.
+    // A look at a connection (buffer levels, RTT, set_no_delay); nullptr when stale. The pointer
+    // is valid until the next call to connect(), poll() or close_listener().
     const tcp::Connection* connection(ConnId id) const;
     tcp::Connection* connection(ConnId id);
 
