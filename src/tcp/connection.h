@@ -29,6 +29,11 @@ namespace ustack::tcp {
 // LISTEN belongs to the Stack's listener: passive_open() is "LISTEN received this SYN". When a
 // connection reports Closed the Stack may free it once poll_transmit() has returned nullopt
 // (an abort's RST comes out after the state is already CLOSED); finished() says exactly that.
+//
+// Not here yet (seams marked "Congestion control seam" / issue 4): window scaling, timestamps,
+// SACK and their options (ignored safely: never echoed, so the peer keeps them off); congestion
+// control and fast retransmit (an RTO goes back to SND.UNA, go-back-N); keepalive; a SYN in
+// TIME-WAIT reopening the connection (RFC 9293 §3.10.7.4 allows it; it draws a challenge ACK).
 class Connection {
   public:
     // RFC 9293 §3.10.1 OPEN (active): CLOSED -> SYN-SENT. The SYN comes out of poll_transmit().
