@@ -17,6 +17,18 @@ struct Linger {
     std::uint32_t seconds = 0;
 };
 
+// SO_KEEPALIVE with TCP_KEEPIDLE, TCP_KEEPINTVL and TCP_KEEPCNT (RFC 1122 §4.2.3.6: off by
+// default, and the idle interval "MUST default to no less than two hours"). Defaults as Linux.
+struct Keepalive {
+    bool on = false;
+    Duration idle = Duration::seconds(7200);   // quiet time before the first probe
+    Duration interval = Duration::seconds(75);  // between unanswered probes
+    std::uint32_t count = 9;                    // unanswered probes before TimedOut
+};
+
+// Which congestion controller a connection runs (RFC 5681 NewReno, RFC 9438 CUBIC).
+enum class CongestionControl : std::uint8_t { Cubic, NewReno };
+
 struct Config {
     // Our MSS: what the SYN / SYN-ACK advertises and the largest segment we send. The Stack sets
     // it from the interface MTU: 1500 - 20 - 20 = 1460 (IPv4), 1500 - 40 - 20 = 1440 (IPv6).
@@ -76,6 +88,21 @@ struct Config {
     bool no_delay = false;
 
     Linger linger;
+    Keepalive keepalive;
+
+    // Options offered in our SYN / SYN-ACK and used when the peer offers them too:
+    // RFC 7323 window scaling and timestamps, RFC 2018 SACK (with RFC 2883 D-SACK).
+    bool window_scale = true;
+    bool timestamps = true;
+    bool sack = true;
+    // Receive buffer auto-tuning: the receive ring may grow up to this many bytes when the
+    // application keeps up and the sender fills the window (0: recv_buffer is fixed).
+    std::size_t recv_buffer_max = 0;
+
+    // Deviation: CUBIC (RFC 9438) by default, as Linux; NewReno (RFC 5681, RFC 6582) on request.
+    CongestionControl congestion = CongestionControl::Cubic;
+    // RFC 6928: an initial window of 10 segments.
+    std::uint32_t initial_window_segments = 10;
 };
 
 }  // namespace ustack::tcp
