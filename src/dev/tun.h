@@ -1,0 +1,135 @@
+// Tun: a Linux TUN device (IFF_TUN | IFF_NO_PI, non-blocking) as a Device, plus ioctl helpers to
+// bring the kernel's side of it up and give it addresses and an MTU.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <tl/expected.hpp>
+#include <vector>
+
+#include "base/bytes.h"
+#include "base/time.h"
+#include "dev/device.h"
+
+namespace ustack::dev {
+
+// Why opening or configuring a TUN device failed. Not an Errc: these are set-up errors the CLI
+// prints as one clear message (message() names the device and what to do).
+struct TunError {
+    enum class Kind : std::uint8_t {
+        NoTunDevice,       // /dev/net/tun is missing (no tun module, or a container without it)
+        PermissionDenied,  // EPERM/EACCES: CAP_NET_ADMIN is lacking
+        Busy,              // EBUSY: another process has the named device open
+        InvalidName,       // empty where a name is needed, too long (IFNAMSIZ), or not a TUN
+        NoSuchDevice,      // ENODEV: the named interface does not exist (configuration helpers)
+        System,            // anything else; sys_errno says what
+    };
+    Kind kind = Kind::System;
+    int sys_errno = 0;      // the errno of the failing call (0 when none)
+    std::string operation;  // what failed: "open /dev/net/tun", "TUNSETIFF tun7", ...
+    std::string message() const;
+};
+
+template <class T>
+using TunResult = tl::expected<T, TunError>;
+
+struct TunConfig {
+    // Interface name; empty lets the kernel choose (tun0, tun1, ...). An existing TUN device of
+    // that name is attached to (persistent devices made with `ip tuntap add`), else one is created.
+    std::string name;
+    // Frames read ahead per batch: receive() reads until EAGAIN or this many frames are buffered,
+    // then hands them out one at a time with no further system call.
+    std::size_t batch_frames = 64;
+    // Largest frame the read buffers hold. 65535 covers any IP packet whatever the MTU becomes.
+    std::size_t max_frame_len = 65535;
+};
+
+// Counters of the device's system calls and what they carried.
+struct TunCounters {
+    std::uint64_t reads = 0;        // read() calls that returned a frame
+    std::uint64_t empty_reads = 0;  // read() calls that found nothing (EAGAIN)
+    std::uint64_t frames_in = 0;
+    std::uint64_t bytes_in = 0;
+    std::uint64_t writes = 0;  // write() calls that sent a frame
+    std::uint64_t frames_out = 0;
+    std::uint64_t bytes_out = 0;
+    std::uint64_t tx_dropped = 0;   // write() failed (EAGAIN: the kernel queue is full; EIO..)
+    std::uint64_t tx_oversize = 0;  // longer than max_frame_len: never written
+    std::uint64_t read_errors = 0;  // read() failed with something other than EAGAIN
+};
+
+// One TUN device. receive() and transmit() are read() and write() of whole IP packets on the
+// non-blocking descriptor; fd() is what a RealLoop waits on.
+//
+// Batching seam: a TUN file descriptor has no recvmmsg/sendmmsg, so a frame costs one system call
+// either way. The read-ahead buffer is where IFF_VNET_HDR with TUNSETOFFLOAD (TSO/GSO and checksum
+// offload: one read or write carrying up to 64 KB, split by the kernel) will plug in; caps() then
+// reports ChecksumOffload and the Stack skips its checksum work. Not done yet.
+class Tun final : public Device {
+  public:
+    static TunResult<Tun> open(const TunConfig& config);
+
+    Tun(Tun&& other) noexcept;
+    Tun& operator=(Tun&& other) noexcept;
+    Tun(const Tun&) = delete;
+    Tun& operator=(const Tun&) = delete;
+    ~Tun() override;
+
+    // The interface name the kernel gave (the one asked for, or tunN).
+    const std::string& name() const { return name_; }
+    const TunCounters& counters() const { return counters_; }
+
+    // The MTU read with SIOCGIFMTU at open() (or set by set_mtu()). The interface's MTU can be
+    // changed behind our back (`ip link set mtu`); refresh_mtu() reads it again.
+    DeviceCaps caps() const override;
+    TunResult<std::size_t> refresh_mtu();
+
+    std::optional<Bytes> receive(Instant now) override;
+    bool transmit(Bytes frame, Instant now) override;
+    // At or before now while read-ahead frames wait; never otherwise (the loop wakes on fd()).
+    Instant poll_at() const override;
+    int fd() const override { return fd_; }
+
+    // Kernel-side configuration of this interface (needs CAP_NET_ADMIN in the device's network
+    // namespace). The addresses are the *kernel's* addresses on the link, not the Stack's.
+    TunResult<void> set_up(bool up = true) { return set_link_up(name_, up); }
+    TunResult<void> set_mtu(std::size_t mtu);
+    TunResult<void> add_address_v4(std::string_view address, std::uint8_t prefix_len) {
+        return add_kernel_address_v4(name_, address, prefix_len);
+    }
+    TunResult<void> add_address_v6(std::string_view address, std::uint8_t prefix_len) {
+        return add_kernel_address_v6(name_, address, prefix_len);
+    }
+
+    // The same for any interface by name (ioctl on an AF_INET / AF_INET6 datagram socket).
+    static TunResult<void> set_link_up(const std::string& ifname, bool up);
+    static TunResult<void> set_link_mtu(const std::string& ifname, std::size_t mtu);
+    static TunResult<std::size_t> link_mtu(const std::string& ifname);
+    static TunResult<void> add_kernel_address_v4(const std::string& ifname,
+                                                 std::string_view address, std::uint8_t prefix_len);
+    static TunResult<void> add_kernel_address_v6(const std::string& ifname,
+                                                 std::string_view address, std::uint8_t prefix_len);
+
+  private:
+    Tun(int fd, std::string name, const TunConfig& config, std::size_t mtu);
+    void close_fd();
+    // Reads until EAGAIN or the batch is full; returns the number of frames now buffered.
+    std::size_t fill(Instant now);
+
+    int fd_ = -1;
+    std::string name_;
+    std::size_t mtu_ = 1500;
+    std::size_t max_frame_len_ = 65535;
+    // Read-ahead: batch_ slots of max_frame_len_ bytes; frames [next_, count_) are unread.
+    std::vector<std::uint8_t> storage_;
+    std::vector<std::size_t> lengths_;
+    std::size_t next_ = 0;
+    std::size_t count_ = 0;
+    Instant last_now_;  // the latest receive()'s now, for poll_at() while frames wait
+    TunCounters counters_;
+};
+
+}  // namespace ustack::dev
