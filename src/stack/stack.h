@@ -138,6 +138,8 @@ class Stack final : public Pollable {
     }
 
     bool has_events() const { return !events_.empty(); }
+    // The configuration the Stack was made with (the socket layer starts options from .tcp).
+    const StackConfig& config() const { return config_; }
 
     const StackCounters& counters() const { return counters_; }
     std::size_t connection_count() const { return live_connections_; }
