@@ -1,6 +1,7 @@
 // ustack: the command-line entry point. Each subcommand lives in its own file.
 #include <CLI/CLI.hpp>
 
+#include "cli/demo_command.h"
 #include "cli/print_command.h"
 
 int main(int argc, char** argv) {
@@ -12,8 +13,16 @@ int main(int argc, char** argv) {
 
     ustack::cli::PrintArgs print_args;
     auto* print = ustack::cli::add_print_command(app, print_args);
+    ustack::cli::DemoArgs demo_args;
+    auto* demo = ustack::cli::add_demo_command(app, demo_args);
 
-    CLI11_PARSE(app, argc, argv);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        // --help and --version exit 0; bad input is reported by CLI11 and exits 1.
+        return app.exit(e) == 0 ? 0 : 1;
+    }
     if (print->parsed()) return ustack::cli::run_print(print_args);
+    if (demo->parsed()) return ustack::cli::run_demo(demo_args);
     return 1;
 }
