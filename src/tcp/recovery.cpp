@@ -1,0 +1,312 @@
+// Loss recovery: duplicate ACKs, fast retransmit/recovery (RFC 5681, RFC 6675, RFC 6582),
+// limited transmit (RFC 3042), RTO recovery.
+#include "tcp/recovery.h"
+
+#include <algorithm>
+
+namespace ustack::tcp {
+
+using wire::SeqNum;
+
+LossRecovery::LossRecovery(CongestionControl kind, std::uint32_t smss,
+                           std::uint32_t initial_window_segments, bool sack, SeqNum snd_una)
+    : cc_(kind, smss, initial_window_segments),
+      board_(snd_una, smss),
+      sack_(sack),
+      recover_(snd_una),
+      rtx_next_(snd_una),
+      rto_una_(snd_una) {}
+
+std::uint32_t LossRecovery::cwnd() const {
+    if (state_ != RecoveryState::FastRecovery || sack_) return cc_.cwnd();
+    // RFC 6582 §3.2 steps 3-5: the window NewReno sends by is ssthresh plus the inflation
+    // (never below one segment).
+    const std::int64_t w = static_cast<std::int64_t>(cc_.cwnd()) + inflation_;
+    return static_cast<std::uint32_t>(
+        std::clamp<std::int64_t>(w, cc_.smss(), std::int64_t{UINT32_MAX}));
+}
+
+std::uint32_t LossRecovery::in_flight() const {
+    if (state_ == RecoveryState::RtoRecovery) {
+        // After an RTO everything beyond rtx_next_ is presumed lost (RFC 5681 §3.1 go-back);
+        // what is in the network is what was resent since, less what the receiver SACKed.
+        const auto sent = static_cast<std::uint32_t>(std::max(rtx_next_ - board_.high_ack(), 0));
+        return sent - board_.sacked_below(rtx_next_);
+    }
+    // RFC 6675 §4 SetPipe() with SACK; RFC 5681 FlightSize without.
+    return sack_ ? board_.pipe() : board_.flight_size();
+}
+
+bool LossRecovery::cwnd_limited(std::uint32_t flight_before) const {
+    // Deviation (Linux tcp_is_cwnd_limited, RFC 7661's idea): the window grows only if the
+    // sender had (nearly) filled it when the ACK arrived.
+    return static_cast<std::uint64_t>(flight_before) + cc_.smss() > cc_.cwnd();
+}
+
+AckOutcome LossRecovery::on_ack(const AckSegment& seg, Instant now) {
+    AckOutcome out;
+    const std::uint32_t smss = cc_.smss();
+    const std::uint32_t flight_before = in_flight();
+    // RFC 5681 §2 (a): "the receiver of the ACK has outstanding data".
+    const bool outstanding = board_.flight_size() > 0;
+    // RFC 5681 §2 (d): "the acknowledgment number is equal to the greatest acknowledgment
+    // received on the given connection".
+    const bool at_una = seg.ack == board_.high_ack();
+
+    const auto sacks = sack_ ? seg.sacks : std::span<const wire::SackBlock>{};
+    const Scoreboard::Update up = board_.update(seg.ack, sacks);
+    out.acked = up.acked;
+    out.newly_sacked = up.newly_sacked;
+    out.dsack = up.dsack && !sacks.empty();
+    if (out.dsack) ++dsacks_;
+    out.restart_rto = out.acked > 0;
+    if (rtx_next_ < board_.high_ack()) rtx_next_ = board_.high_ack();
+
+    if (sack_) {
+        // RFC 6675 §2: with SACK, a duplicate acknowledgment is one whose SACK blocks cover
+        // "previously unacknowledged and un-SACKed octets", whatever else it carries.
+        out.duplicate = up.newly_sacked > 0;
+    } else {
+        // RFC 5681 §2: outstanding data, no data, neither SYN nor FIN, ACK = SND.UNA, and the
+        // same advertised window.
+        out.duplicate =
+            outstanding && at_una && !seg.has_data && !seg.syn_or_fin && !seg.window_changed;
+    }
+    // RFC 6675 §5 step 1: "If the incoming ACK is a cumulative acknowledgment, the TCP MUST
+    // reset DupAcks to zero" (RFC 5681 §3.2 counts consecutive duplicates likewise).
+    if (out.acked > 0) dupacks_ = 0;
+
+    switch (state_) {
+        case RecoveryState::Open:
+            if (out.duplicate) {
+                ++dupacks_;
+                // RFC 5681 §3.2 step 2 and RFC 6675 §5 step 1.a: DupThresh duplicate ACKs;
+                // RFC 6675 §5 step 1.b: or IsLost(HighACK + 1) by the SACKed data above it.
+                if (dupacks_ >= Scoreboard::kDupThresh ||
+                    (sack_ && board_.is_lost(board_.high_ack()))) {
+                    enter_fast_recovery();
+                    out.entered_recovery = true;
+                    return out;
+                }
+            }
+            // RFC 5681 §3.1: slow start or congestion avoidance on new data acknowledged.
+            if (out.acked > 0) {
+                cc_.on_ack(AckInfo{out.acked, now, seg.srtt, cwnd_limited(flight_before)});
+            }
+            break;
+
+        case RecoveryState::FastRecovery:
+            // RFC 6675 §5 step A / RFC 6582 §3.2 step 6: a cumulative ACK covering
+            // RecoveryPoint (recover) ends recovery.
+            if (board_.high_ack() >= recover_) {
+                exit_recovery();
+                out.exited_recovery = true;
+                break;
+            }
+            if (out.acked > 0) out.partial_ack = true;
+            if (sack_) {
+                // RFC 6675 §5 steps B.1-B.2: Update() ran above; SetPipe() runs in
+                // next_segment(), and step C sends while cwnd - pipe >= 1 SMSS.
+                break;
+            }
+            if (out.acked > 0) {
+                // RFC 6582 §3.2 step 5, partial ACK: retransmit the first unacknowledged
+                // segment; deflate cwnd by the data acknowledged and add back SMSS if at least
+                // SMSS was acknowledged.
+                fast_rtx_pending_ = true;
+                inflation_ -= out.acked;
+                if (out.acked >= smss) inflation_ += smss;
+                // RFC 6582 §3.2 step 5: "For the first partial ACK that arrives during fast
+                // recovery, also reset the retransmit timer" (the Impatient variant, §4).
+                out.restart_rto = first_partial_;
+                first_partial_ = false;
+            } else if (out.duplicate) {
+                // RFC 6582 §3.2 step 4 (RFC 5681 §3.2 step 4): each further duplicate ACK
+                // inflates cwnd by SMSS, for the segment that left the network.
+                inflation_ += smss;
+            }
+            break;
+
+        case RecoveryState::RtoRecovery:
+            // RFC 5681 §3.1: after a timeout the sender slow-starts from the loss window.
+            if (out.acked > 0) {
+                cc_.on_ack(AckInfo{out.acked, now, seg.srtt, cwnd_limited(flight_before)});
+            }
+            // RFC 6582 §4.1 / RFC 6675 §5.1: no new fast recovery until SND.UNA reaches the
+            // RecoveryPoint set at the timeout, so the duplicates a go-back-N resend provokes do
+            // not trigger fast retransmit.
+            if (board_.high_ack() >= recover_) {
+                exit_recovery();
+                out.exited_recovery = true;
+            }
+            break;
+    }
+    return out;
+}
+
+void LossRecovery::enter_fast_recovery() {
+    ++fast_retransmits_;
+    state_ = RecoveryState::FastRecovery;
+    // RFC 6675 §5 step 4.1: RecoveryPoint = HighData; RFC 6582 §3.2 step 2: recover = the
+    // highest sequence number transmitted.
+    recover_ = board_.high_data();
+    // RFC 5681 §3.2 step 2 / RFC 6675 §5 step 4.2 (RFC 9438 §4.6 for CUBIC): reduce ssthresh and
+    // cwnd from FlightSize.
+    cc_.on_congestion_event(board_.flight_size());
+    // RFC 5681 §3.2 step 3 / RFC 6675 §5 step 4.3: retransmit the segment at SND.UNA now.
+    fast_rtx_pending_ = true;
+    first_partial_ = true;
+    board_.reset_high_rxt();
+    // RFC 6582 §3.2 step 3: without SACK, cwnd = ssthresh + 3*SMSS (the three segments the
+    // duplicate ACKs say have left the network). With SACK, pipe accounts for them.
+    inflation_ = sack_ ? 0 : 3 * static_cast<std::int64_t>(cc_.smss());
+}
+
+void LossRecovery::exit_recovery() {
+    // RFC 6582 §3.2 step 6 (full ACK) sets cwnd; after an RTO recovery slow start goes on.
+    if (state_ == RecoveryState::FastRecovery) cc_.on_recovery_exit(board_.flight_size());
+    state_ = RecoveryState::Open;
+    dupacks_ = 0;
+    inflation_ = 0;
+    fast_rtx_pending_ = false;
+    // RFC 6675 §5 step 1.c.1: outside recovery HighRxt = HighACK. Step A: SACK information
+    // above the new HighACK is kept.
+    board_.reset_high_rxt();
+    rtx_next_ = board_.high_ack();
+}
+
+void LossRecovery::on_rto() {
+    ++rto_events_;
+    // RFC 5681 §3.1: ssthresh is recomputed only if the segment at SND.UNA "has not yet been
+    // resent by way of the retransmission timer".
+    const bool first_timeout = !(rto_seen_ && rto_una_ == board_.high_ack());
+    rto_seen_ = true;
+    rto_una_ = board_.high_ack();
+    // RFC 5681 §3.1 eq. (4) and cwnd = LW = 1 SMSS (RFC 9438 §4.8 for CUBIC).
+    cc_.on_rto(board_.flight_size(), first_timeout);
+    // RFC 6675 §5.1: "RecoveryPoint MUST be set to HighData", recovery ends, and no new one
+    // starts until HighACK reaches it. RFC 6582 §4.1 likewise sets recover.
+    recover_ = board_.high_data();
+    // RFC 2018 §8: the receiver may have reneged; forget what was SACKed.
+    board_.clear();
+    state_ = RecoveryState::RtoRecovery;
+    dupacks_ = 0;
+    inflation_ = 0;
+    fast_rtx_pending_ = false;
+    // RFC 6298 §5.4 / RFC 5681 §3.1: resend from the earliest unacknowledged octet (go-back-N).
+    rtx_next_ = board_.high_ack();
+}
+
+std::uint32_t LossRecovery::budget(std::uint32_t used) const {
+    const std::uint32_t c = cwnd();
+    return c > used ? c - used : 0;
+}
+
+SendPlan LossRecovery::next_segment(bool new_data_ok) const {
+    const std::uint32_t smss = cc_.smss();
+    const SeqNum una = board_.high_ack();
+    const SeqNum max = board_.high_data();
+    switch (state_) {
+        case RecoveryState::Open: {
+            if (!new_data_ok) return SendPlan{};
+            std::uint64_t allowed = cwnd();
+            std::uint32_t used = 0;
+            if (sack_) {
+                // RFC 6675 §5 step 1.c: limited transmit governed by cwnd - pipe (with
+                // HighRxt = HighACK).
+                used = board_.pipe();
+            } else {
+                // RFC 3042 §2: on each of the first two duplicate ACKs one new segment may go,
+                // keeping FlightSize <= cwnd + 2*SMSS; cwnd itself does not change.
+                used = board_.flight_size();
+                allowed += static_cast<std::uint64_t>(std::min<std::uint32_t>(dupacks_, 2)) * smss;
+            }
+            if (allowed <= used) return SendPlan{};
+            const auto room =
+                static_cast<std::uint32_t>(std::min<std::uint64_t>(allowed - used, UINT32_MAX));
+            return SendPlan{SendPlan::Kind::NewData, max, room};
+        }
+
+        case RecoveryState::FastRecovery: {
+            if (fast_rtx_pending_ && max > una) {
+                // RFC 5681 §3.2 step 3, RFC 6675 §5 step 4.3, RFC 6582 §3.2 step 5: the
+                // segment at SND.UNA, regardless of cwnd.
+                const Scoreboard::Next n = board_.unsacked_from(una, smss);
+                if (n.len > 0) return SendPlan{SendPlan::Kind::Retransmit, n.seq, n.len};
+            }
+            if (!sack_) {
+                // RFC 6582 §3.2 steps 4-5: new data as the inflated cwnd allows.
+                const std::uint32_t room = budget(board_.flight_size());
+                if (new_data_ok && room > 0) return SendPlan{SendPlan::Kind::NewData, max, room};
+                return SendPlan{};
+            }
+            // RFC 6675 §5 step C: "If cwnd - pipe >= 1 SMSS" send what NextSeg() returns.
+            const std::uint32_t pipe = board_.pipe();
+            const std::uint32_t c = cc_.cwnd();
+            if (c < pipe || c - pipe < smss) return SendPlan{};
+            const Scoreboard::Next n = board_.next_seg(new_data_ok);
+            switch (n.rule) {
+                case Scoreboard::Next::Rule::Lost:
+                case Scoreboard::Next::Rule::Unsacked:
+                    return SendPlan{SendPlan::Kind::Retransmit, n.seq, n.len};
+                case Scoreboard::Next::Rule::Rescue:
+                    return SendPlan{SendPlan::Kind::Rescue, n.seq, n.len};
+                case Scoreboard::Next::Rule::NewData:
+                    return SendPlan{SendPlan::Kind::NewData, max, c - pipe};
+                case Scoreboard::Next::Rule::None:
+                    break;
+            }
+            return SendPlan{};
+        }
+
+        case RecoveryState::RtoRecovery: {
+            const std::uint32_t c = cc_.cwnd();
+            const std::uint32_t used = in_flight();
+            if (rtx_next_ < max) {
+                // RFC 5681 §3.1 / RFC 6298 §5.4: go back to SND.UNA and resend in order as the
+                // slow-starting cwnd allows, skipping what was SACKed since the timeout.
+                const Scoreboard::Next n = board_.unsacked_from(rtx_next_, smss);
+                if (n.len > 0) {
+                    if (used > c || c - used < n.len) return SendPlan{};
+                    return SendPlan{SendPlan::Kind::Retransmit, n.seq, n.len};
+                }
+            }
+            if (!new_data_ok || used >= c) return SendPlan{};
+            return SendPlan{SendPlan::Kind::NewData, max, c - used};
+        }
+    }
+    return SendPlan{};
+}
+
+void LossRecovery::on_sent(const SendPlan& plan, SeqNum seq, std::uint32_t len) {
+    if (len == 0) return;
+    const SeqNum end = seq + len;
+    switch (plan.kind) {
+        case SendPlan::Kind::None:
+            break;
+        case SendPlan::Kind::NewData:
+            // RFC 6675 §5 step C.3: HighData covers the new transmission.
+            board_.on_sent(end);
+            if (state_ == RecoveryState::RtoRecovery) rtx_next_ = board_.high_data();
+            break;
+        case SendPlan::Kind::Retransmit:
+            if (state_ == RecoveryState::FastRecovery && fast_rtx_pending_ &&
+                seq == board_.high_ack()) {
+                fast_rtx_pending_ = false;
+                // RFC 6675 §5 step 4.3: HighRxt and RescueRxt to the end of this segment
+                // (without SACK only HighRxt matters, and only for tracing).
+                board_.on_fast_retransmit(seq, len);
+            } else {
+                // RFC 6675 §5 step C.2: HighRxt = the highest octet retransmitted.
+                board_.on_retransmit(seq, len);
+            }
+            if (state_ == RecoveryState::RtoRecovery && rtx_next_ < end) rtx_next_ = end;
+            break;
+        case SendPlan::Kind::Rescue:
+            // RFC 6675 §4 rule 4: RescueRxt = RecoveryPoint; HighRxt unchanged.
+            board_.on_rescue(recover_);
+            break;
+    }
+}
+
+}  // namespace ustack::tcp

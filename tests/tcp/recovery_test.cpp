@@ -1,0 +1,1 @@
+// LossRecovery: placeholder replaced below.
