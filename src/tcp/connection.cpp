@@ -23,7 +23,34 @@ Connection::Connection(const Config& config, std::uint16_t local_port, std::uint
       tx_(config.send_buffer),
       rx_(config.recv_buffer),
       rtt_(config.rtt),
-      challenge_window_(now) {}
+      challenge_window_(now),
+      rcv_space_at_(now),
+      rcv_rtt_at_(Instant::never()) {
+    // RFC 7323 §2.3: offer the smallest shift that lets the largest receive buffer we may grow
+    // to be advertised whole, at most 14. (Linux offers ilog2(space) - 15; same purpose.)
+    const std::size_t space = std::max(config.recv_buffer, config.recv_buffer_max);
+    while (rcv_wscale_offer_ < 14 && (std::size_t{65535} << rcv_wscale_offer_) < space) {
+        ++rcv_wscale_offer_;
+    }
+    // RFC 7323 §5.4 / §7.1: TSval counts milliseconds from a per-connection random offset, so a
+    // peer learns neither our uptime nor other connections' clocks. The ISN (RFC 6528) is
+    // already unpredictable per connection; a 32-bit mix of it gives the offset with no state.
+    std::uint32_t x = iss.raw() ^ 0x9e3779b9u;
+    x ^= x >> 16;
+    x *= 0x85ebca6bu;
+    x ^= x >> 13;
+    x *= 0xc2b2ae35u;
+    x ^= x >> 16;
+    ts_offset_ = x;
+    // Delayed ACK: "full-sized" is the largest segment seen, starting from the RFC 9293 §3.7.1
+    // default (as Linux's initial rcv_mss estimate).
+    rcv_mss_ = std::min<std::uint16_t>(config.mss, 536);
+    quick_acks_ = config.quick_acks;
+    // Auto-tuning starts from the initial window a sender may fill in its first RTT (RFC 6928:
+    // ten segments), as Linux's rcvq_space.
+    rcv_space_ = std::min<std::size_t>(config.recv_buffer,
+                                       std::size_t{config.initial_window_segments} * config.mss);
+}
 
 Connection Connection::active_open(const Config& config, std::uint16_t local_port,
                                    std::uint16_t remote_port, SeqNum iss, Instant now) {
@@ -48,7 +75,9 @@ Connection Connection::passive_open(const Config& config, const TcpRepr& syn, Se
     c.irs_ = syn.seq;
     c.rcv_nxt_ = syn.seq + 1;
     c.rcv_adv_ = c.rcv_nxt_;
+    c.last_ack_sent_ = c.rcv_nxt_;
     c.take_peer_syn_options(syn);
+    // RFC 7323 §2.2: the window field of a SYN is never scaled.
     c.snd_wnd_ = syn.window;
     c.max_snd_wnd_ = syn.window;
     c.snd_wl1_ = syn.seq;
@@ -58,7 +87,7 @@ Connection Connection::passive_open(const Config& config, const TcpRepr& syn, Se
 }
 
 std::uint16_t Connection::send_mss() const {
-    return std::max<std::uint16_t>(1, std::min(peer_mss_, config_.mss));
+    return std::max<std::uint16_t>(1, std::min({peer_mss_, config_.mss, path_mss_}));
 }
 
 // ---- user verbs
@@ -81,6 +110,8 @@ Result<std::size_t> Connection::recv(MutBytes out) {
     if (user_closed_) return fail(Errc::NotConnected);
     if (!rx_.empty()) {
         const std::size_t n = rx_.dequeue(out);
+        bytes_read_ += n;
+        autotune_recv_buffer();
         // RFC 1122 §4.2.3.3 (receiver SWS avoidance) and RFC 9293 §3.8.6.2.2: announce the
         // reopened window only when it grew by min(buffer / 2, MSS) and at least doubled what
         // the peer may still send (Linux's rule in tcp_cleanup_rbuf).
@@ -142,7 +173,7 @@ Result<void> Connection::close() {
     return {};
 }
 
-Result<void> Connection::abort() {
+Result<void> Connection::abort(Errc error) {
     switch (state_) {
         case State::Closed:
         case State::Listen:
@@ -154,12 +185,12 @@ Result<void> Connection::abort() {
             // RFC 9293 §3.10.5: no reset in these states; "delete the TCB, enter CLOSED".
             tx_.clear();
             rx_.clear();
-            enter_closed(Errc::ConnectionAborted);
+            enter_closed(error);
             return {};
         default:
             // RFC 9293 §3.10.5 SYN-RECEIVED .. CLOSE-WAIT: "Send a reset segment:
             // <SEQ=SND.NXT><CTL=RST>".
-            abort_with_rst(Errc::ConnectionAborted);
+            abort_with_rst(error);
             return {};
     }
 }
@@ -169,7 +200,9 @@ Result<void> Connection::abort() {
 void Connection::set_state(State to) {
     if (to == state_) return;
     events_.push(Event{EventKind::StateChanged, state_, to, std::nullopt});
+    const bool keepalive_before = keepalive_state();
     state_ = to;
+    if (keepalive_state() != keepalive_before) arm_keepalive(now_);
     if (to == State::Established) events_.push(Event{EventKind::Connected, {}, {}, {}});
 }
 
@@ -182,8 +215,12 @@ void Connection::enter_closed(std::optional<Errc> error) {
     connect_timer_.disarm();
     fin_wait2_timer_.disarm();
     user_timer_.disarm();
+    persist_timer_.disarm();
+    keepalive_timer_.disarm();
     ack_now_ = false;
     force_one_ = false;
+    probe_owed_ = false;
+    sws_override_ = false;
     set_state(State::Closed);
     events_.push(Event{EventKind::Closed, {}, {}, error});
 }
@@ -194,6 +231,8 @@ void Connection::enter_time_wait(Instant now) {
     rtx_timer_.disarm();
     user_timer_.disarm();
     fin_wait2_timer_.disarm();
+    persist_timer_.disarm();
+    probe_owed_ = false;
     time_wait_timer_.arm_after(now, config_.time_wait);
 }
 

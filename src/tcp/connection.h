@@ -1,10 +1,14 @@
 // tcp::Connection, the TCB: RFC 9293 §3.10 event processing, RFC 5961 protections, RFC 6298 timers,
-// RFC 1122 §4.2.3.2 / RFC 5681 §4.2 delayed ACK, RFC 1122 §4.2.3.4 Nagle, RFC 5482 user timeout.
+// RFC 1122 §4.2.3.2 / RFC 5681 §4.2 delayed ACK, RFC 1122 §4.2.3.3-4 Nagle and SWS avoidance,
+// RFC 5482 user timeout, RFC 7323 window scaling / timestamps / PAWS, RFC 2018 SACK and RFC 2883
+// D-SACK (receiver side), RFC 1122 §4.2.3.6 keep-alive, receive buffer auto-tuning.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 
 #include "base/bytes.h"
 #include "base/errc.h"
@@ -21,6 +25,23 @@
 
 namespace ustack::tcp {
 
+// The SACK information (RFC 2018 §3) of the last acceptable ACK the peer sent, for the sender's
+// scoreboard: updated by every segment that passes the ACK step (RFC 9293 §3.10.7.4 fifth),
+// cleared of blocks when that segment carried none. Blocks are in the order the peer sent them,
+// after dropping invalid ones (left >= right, right beyond SND.NXT, or wholly at or below SEG.ACK
+// unless it is a D-SACK); a block straddling SEG.ACK is clipped to start at SEG.ACK. `dsack` says
+// blocks[0] reports duplicate data (RFC 2883 §4: its right edge is at or below SEG.ACK, or it lies
+// inside blocks[1]); then it is kept unclipped and is not data held above SEG.ACK.
+struct ReceivedSack {
+    std::array<wire::SackBlock, wire::TcpOptions::kMaxSackBlocks> blocks{};  // [0, count) valid
+    std::uint8_t count = 0;                                                  // <= kMaxSackBlocks
+    bool dsack = false;        // blocks[0] is a D-SACK (implies count >= 1)
+    wire::SeqNum ack;          // SEG.ACK of the segment these came with
+    std::uint64_t serial = 0;  // counts ACK-step segments: a consumer sees whether it is new
+
+    std::span<const wire::SackBlock> sacks() const { return {blocks.data(), count}; }
+};
+
 // One TCP connection. No I/O, no clock, no addresses: the Stack demultiplexes segments to
 // on_segment(), pulls segments with poll_transmit() (building IP and the checksum around them),
 // and calls poll_transmit() again whenever now >= poll_at(). Input never emits (on_segment only
@@ -30,10 +51,15 @@ namespace ustack::tcp {
 // connection reports Closed the Stack may free it once poll_transmit() has returned nullopt
 // (an abort's RST comes out after the state is already CLOSED); finished() says exactly that.
 //
-// Not here yet (seams marked "Congestion control seam" / issue 4): window scaling, timestamps,
-// SACK and their options (ignored safely: never echoed, so the peer keeps them off); congestion
-// control and fast retransmit (an RTO goes back to SND.UNA, go-back-N); keepalive; a SYN in
-// TIME-WAIT reopening the connection (RFC 9293 §3.10.7.4 allows it; it draws a challenge ACK).
+// Options (Config::window_scale, timestamps, sack) are offered in our SYN, or answered in the
+// SYN-ACK only when the peer's SYN offered them, and used only when both SYNs carried them.
+// Mechanisms live in connection_options.cpp (window scale, timestamps and PAWS, SACK and D-SACK)
+// and connection_timers.cpp (persist, keep-alive, receive buffer auto-tuning).
+//
+// Not here yet (seams marked "Congestion control seam"): congestion control, fast retransmit and
+// SACK-based recovery (an RTO goes back to SND.UNA, go-back-N; the peer's SACK blocks are kept in
+// peer_sack() for the scoreboard); a SYN in TIME-WAIT reopening the connection (RFC 9293
+// §3.10.7.4 allows it; it draws a challenge ACK).
 class Connection {
   public:
     // RFC 9293 §3.10.1 OPEN (active): CLOSED -> SYN-SENT. The SYN comes out of poll_transmit().
@@ -78,7 +104,9 @@ class Connection {
     // aborts with RST as Linux does (RFC 2525 §2.17) instead of sending FIN.
     Result<void> close();
     // RFC 9293 §3.10.5 ABORT: RST (in synchronized states and SYN-RECEIVED), then CLOSED.
-    Result<void> abort();
+    // `error` is what the Closed event and later calls report (the Stack passes
+    // ConnectionRefused for an ICMP port unreachable in SYN-SENT, RFC 1122 §4.2.3.9).
+    Result<void> abort(Errc error = Errc::ConnectionAborted);
     // TCP_NODELAY at run time.
     void set_no_delay(bool on) { config_.no_delay = on; }
 
@@ -104,6 +132,7 @@ class Connection {
     // RFC 9293 SND.NXT: the highest sequence number sent + 1 (retransmissions do not lower it).
     wire::SeqNum snd_nxt() const { return snd_max_; }
     wire::SeqNum rcv_nxt() const { return rcv_nxt_; }
+    // SND.WND in bytes (the peer's window field already scaled by its shift).
     std::uint32_t snd_wnd() const { return snd_wnd_; }
     // The window last advertised (RCV.WND as the peer sees it).
     std::uint32_t rcv_wnd() const { return static_cast<std::uint32_t>(rcv_adv_ - rcv_nxt_); }
@@ -115,7 +144,39 @@ class Connection {
     std::uint16_t peer_mss() const { return peer_mss_; }
     // The largest payload we send: min(peer MSS, our MSS) (RFC 9293 §3.7.1 Eff.snd.MSS).
     std::uint16_t send_mss() const;
+    // RFC 1191 §6.2 / RFC 8201 §5.2: the Stack lowers the send MSS to what the path MTU allows
+    // after an ICMP "fragmentation needed" / "Packet Too Big" (it checks the floors).
+    void set_path_mtu_mss(std::uint16_t mss) { path_mss_ = mss == 0 ? 1 : mss; }
+    // The payload a full-sized data segment carries now: send_mss() less the options every data
+    // segment carries (12 bytes with timestamps) and the SACK blocks owed (RFC 6691 §2).
+    std::uint16_t payload_mss() const;
     const Config& config() const { return config_; }
+
+    // ---- negotiated options
+    // RFC 7323 §2: both SYNs carried the Window Scale option.
+    bool window_scaling() const { return wscale_ok_; }
+    // Snd.Wind.Shift (the peer's shift, applied to its window fields) and Rcv.Wind.Shift (ours,
+    // applied to the windows we send); both 0 unless window_scaling().
+    std::uint8_t snd_wscale() const { return snd_wscale_; }
+    std::uint8_t rcv_wscale() const { return rcv_wscale_; }
+    // RFC 7323 §3: both SYNs carried TSopt; every segment we send then carries one.
+    bool timestamps() const { return ts_ok_; }
+    // RFC 7323 §4.3 TS.Recent (the TSval we echo); meaningful iff timestamps().
+    std::uint32_t ts_recent() const { return ts_recent_; }
+    // Our timestamp clock at `now`: milliseconds plus a per-connection offset (RFC 7323 §5.4).
+    std::uint32_t ts_now(Instant now) const;
+    // RFC 2018 §2: both SYNs carried SACK-permitted.
+    bool sack() const { return sack_ok_; }
+    // The last acceptable ACK's SACK blocks (see ReceivedSack).
+    const ReceivedSack& peer_sack() const { return peer_sack_; }
+    // Segments rejected by PAWS (RFC 7323 §5) over the connection's life.
+    std::uint32_t paws_rejected() const { return paws_rejected_; }
+    // Capacity of the receive ring (grows with auto-tuning up to Config::recv_buffer_max).
+    std::size_t recv_buffer() const { return rx_.capacity(); }
+    // Keep-alive probes sent since the last segment from the peer.
+    std::uint32_t keepalive_probes() const { return keepalive_probes_; }
+    // Zero-window probes sent in a row without an acceptable ACK in between.
+    std::uint32_t window_probes() const { return persist_unanswered_; }
 
     // The events since the last call, oldest first.
     Events take_events() {
@@ -147,8 +208,33 @@ class Connection {
     void settle(Instant now);
     void take_peer_syn_options(const wire::TcpRepr& syn);
     void update_send_window(const wire::TcpRepr& seg);
+    void record_received(const wire::TcpRepr& seg, Instant now);
     void challenge_ack(Instant now);
     void reset_received();
+
+    // ---- options (connection_options.cpp): RFC 7323, RFC 2018, RFC 2883
+    void syn_options(wire::TcpRepr& syn, Instant now) const;
+    // The options of a non-SYN segment sent now: TSopt, and SACK blocks when `ack`.
+    wire::TcpOptions segment_options(bool ack, Instant now) const;
+    std::uint32_t scaled_window(const wire::TcpRepr& seg) const;
+    // RFC 7323 §5.3 R1; false when the segment is dropped (an ACK is then owed).
+    bool check_paws(const wire::TcpRepr& seg, Instant now);
+    // RFC 7323 §4.3 (2): TS.Recent from an acceptable segment.
+    void update_ts_recent(const wire::TcpRepr& seg, Instant now);
+    // RFC 7323 §4.1: an RTT sample from the echoed TSval; true when one was taken.
+    bool ts_rtt_sample(const wire::TcpRepr& seg, Instant now);
+    void take_peer_sack(const wire::TcpRepr& seg);
+    // RFC 2883: report [left, right) as the first SACK block of the next ACK.
+    void note_duplicate(wire::SeqNum left, wire::SeqNum right);
+
+    // ---- timers (connection_timers.cpp): persist, keep-alive, auto-tuning
+    bool persist_wanted() const;
+    void on_persist_timeout(Instant now);
+    bool keepalive_state() const;
+    void arm_keepalive(Instant now);
+    void on_keepalive_timeout(Instant now);
+    void measure_rcv_rtt(const wire::TcpRepr& seg, Instant now);
+    void autotune_recv_buffer();
 
     // ---- output (connection_output.cpp)
     void run_timers(Instant now);
@@ -162,7 +248,10 @@ class Connection {
     bool something_owed() const;
     wire::TcpRepr base_segment() const;
     std::uint16_t window_to_advertise();
+    std::uint16_t syn_window();
     std::uint32_t receive_window_now() const;
+    // Payload bytes a data segment can carry given `space` and the options it carries now.
+    std::size_t payload_limit(std::size_t space) const;
     void segment_sent(const wire::TcpRepr& seg, Instant now);
     void arm_persist(Instant now);
 
@@ -194,36 +283,66 @@ class Connection {
     wire::SeqNum snd_wl1_;           // SND.WL1: SEG.SEQ of the last window update
     wire::SeqNum snd_wl2_;           // SND.WL2: SEG.ACK of the last window update
     std::uint16_t peer_mss_ = 536;   // the peer's MSS option, or config_.default_peer_mss
-    bool fin_queued_ = false;        // our FIN follows the data in tx_ (shutdown/close called);
-                                     // once true no byte is added to tx_
-    wire::SeqNum fin_seq_;           // our FIN's sequence number; valid iff fin_queued_
-    bool user_closed_ = false;       // close() was called: the application reads no more
-    RingBuffer tx_;                  // bytes from tx_seq() on: unacked, then unsent
+    std::uint16_t path_mss_ = 0xffff;  // MSS the path MTU allows (set_path_mtu_mss); >= 1
+    std::uint8_t snd_wscale_ = 0;  // Snd.Wind.Shift (RFC 7323 §2.3): <= 14; 0 unless wscale_ok_
+    bool fin_queued_ = false;      // our FIN follows the data in tx_ (shutdown/close called);
+                                   // once true no byte is added to tx_
+    wire::SeqNum fin_seq_;         // our FIN's sequence number; valid iff fin_queued_
+    bool user_closed_ = false;     // close() was called: the application reads no more
+    RingBuffer tx_;                // bytes from tx_seq() on: unacked, then unsent
 
     wire::SeqNum irs_;      // IRS: the peer's initial sequence number (valid after SYN)
     wire::SeqNum rcv_nxt_;  // RCV.NXT: next in-order byte expected
-    wire::SeqNum rcv_adv_;  // RCV.NXT + RCV.WND last advertised; never moves left
+    wire::SeqNum rcv_adv_;  // the highest right edge ever advertised (RFC 7323 §2.4: segments
+                            // inside it stay acceptable); never moves left
+    std::uint8_t rcv_wscale_offer_ = 0;  // the shift our SYN offers (0..14); fixed
+    std::uint8_t rcv_wscale_ = 0;        // Rcv.Wind.Shift: rcv_wscale_offer_ iff wscale_ok_, else 0
+    std::uint16_t rcv_mss_ = 536;        // largest payload received, <= config_.mss: "full-sized"
     bool rcv_fin_ = false;  // the peer's FIN was received in order (rcv_nxt_ covers it)
     std::optional<wire::SeqNum> ooo_fin_;  // a FIN seen beyond rcv_nxt_, applied when reached
     RingBuffer rx_;         // committed: in-order unread bytes; beyond: out-of-order data
     Assembler reassembly_;  // out-of-order ranges, relative to rcv_nxt_
 
+    // ---- negotiated options (RFC 7323, RFC 2018): fixed once both SYNs are seen
+    bool wscale_ok_ = false;       // both SYNs carried Window Scale (passive: set at passive_open)
+    bool ts_ok_ = false;           // both SYNs carried TSopt
+    bool sack_ok_ = false;         // both SYNs carried SACK-permitted
+    std::uint32_t ts_offset_ = 0;  // added to our ms clock for TSval; fixed, derived from iss_
+    std::uint32_t ts_recent_ = 0;  // TS.Recent (RFC 7323 §4.3); valid iff ts_ok_
+    Instant ts_recent_at_;         // when ts_recent_ was last set (PAWS 24-day rule, §5.5)
+    wire::SeqNum last_ack_sent_;   // Last.ACK.sent: ACK field of our latest segment with ACK
+    std::uint32_t paws_rejected_ = 0;       // segments dropped by PAWS, over the life
+    ReceivedSack peer_sack_;                // SACK blocks of the last acceptable ACK (see the type)
+    std::optional<wire::SackBlock> dsack_;  // RFC 2883: duplicate to report first in the next
+                                            // ACK; only when sack_ok_; cleared when ACK sent
+
     // ---- owed output
-    bool ack_now_ = false;                   // a pure ACK is owed now (if nothing else carries it)
-    std::uint32_t unacked_rcv_bytes_ = 0;    // in-order bytes received since our last ACK
+    bool ack_now_ = false;                 // a pure ACK is owed now (if nothing else carries it)
+    std::uint32_t unacked_rcv_bytes_ = 0;  // in-order bytes received since our last ACK
+    std::uint32_t quick_acks_ = 0;         // in-order segments still ACKed at once (Linux
+                                           // quick-ack); 0 once we send data (interactive)
+    bool probe_owed_ = false;    // a window or keep-alive probe <SEQ=SND.UNA-1><ACK> is owed
+    bool sws_override_ = false;  // persist expiry: send what the (small) window allows now
     std::optional<PendingRst> rst_pending_;  // a reset to send (reply to a bad segment, abort)
-    bool force_one_ = false;                 // send one segment even into a zero window (RTO,
-                                             // RFC 9293 §3.8.6.1 zero-window probe)
+    bool force_one_ = false;                 // after an RTO: send one segment even into a zero
+                                             // window, and bypass Nagle for it
 
     // ---- timers (Deadline::never when disarmed)
-    Deadline rtx_timer_;             // RFC 6298 retransmission (also SYN, SYN-ACK, persist); armed
-                                     // iff something is in flight or a zero-window probe is due
-    Deadline delack_timer_;          // RFC 1122 §4.2.3.2; armed iff an ACK is being delayed
-    Deadline time_wait_timer_;       // armed iff state_ == TimeWait
-    Deadline connect_timer_;         // armed iff SYN-SENT with config_.connect_timeout > 0
-    Deadline fin_wait2_timer_;       // armed iff FIN-WAIT-2 after close()
-    Deadline user_timer_;            // RFC 5482: armed iff data is in flight and user_timeout > 0
-    RttEstimator rtt_;               // RFC 6298 SRTT/RTTVAR/RTO
+    Deadline rtx_timer_;        // RFC 6298 retransmission (also SYN, SYN-ACK); armed iff
+                                // something is in flight
+    Deadline delack_timer_;     // RFC 1122 §4.2.3.2; armed iff an ACK is being delayed
+    Deadline time_wait_timer_;  // armed iff state_ == TimeWait
+    Deadline connect_timer_;    // armed iff SYN-SENT with config_.connect_timeout > 0
+    Deadline fin_wait2_timer_;  // armed iff FIN-WAIT-2 after close()
+    Deadline user_timer_;       // RFC 5482: armed iff data is in flight and user_timeout > 0
+    Deadline persist_timer_;    // RFC 9293 §3.8.6.1 / RFC 1122 §4.2.3.4: armed iff nothing
+                                // is in flight and queued data waits for the window
+    std::uint32_t persist_backoff_ = 0;     // persist expiries while the window stayed shut
+    std::uint32_t persist_unanswered_ = 0;  // probes sent since the last acceptable ACK
+    Deadline keepalive_timer_;              // RFC 1122 §4.2.3.6: armed iff keepalive.on and
+                                            // keepalive_state()
+    std::uint32_t keepalive_probes_ = 0;    // probes sent since the last segment received
+    RttEstimator rtt_;                      // RFC 6298 SRTT/RTTVAR/RTO
     bool timing_ = false;            // one segment is being timed (rtt_seq_, rtt_sent_ valid)
     wire::SeqNum rtt_seq_;           // end of the timed segment; an ACK reaching it samples
     Instant rtt_sent_;               // when the timed segment was sent
@@ -232,6 +351,15 @@ class Connection {
     std::uint32_t retransmits_ = 0;  // segments resent after a timeout, over the life
     Instant challenge_window_;       // start of the current 1 s challenge-ACK window
     std::uint32_t challenges_ = 0;   // challenge ACKs sent in that window; <= limit
+
+    // ---- receive buffer auto-tuning (Linux tcp_rcv_space_adjust)
+    std::uint64_t bytes_read_ = 0;      // bytes the application has taken out of rx_, ever
+    std::uint64_t rcv_space_mark_ = 0;  // bytes_read_ when the current measurement began
+    Instant rcv_space_at_;              // when the current measurement began
+    std::size_t rcv_space_ = 0;         // most bytes read within one RTT so far
+    Duration rcv_rtt_;                  // receiver's RTT estimate; zero until measured
+    wire::SeqNum rcv_rtt_seq_;          // a window's end: reaching it closes a measurement
+    Instant rcv_rtt_at_;                // when that measurement began; never() when idle
 
     std::optional<Errc> error_;  // set once, on entering CLOSED in error
     Events events_;              // since the last take_events()

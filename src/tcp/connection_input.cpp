@@ -11,8 +11,6 @@ using wire::TcpControl;
 using wire::TcpRepr;
 
 namespace {
-// Deviation: Linux's TCP_MIN_SND_MSS (48): a peer must not make us send tiny segments.
-constexpr std::uint16_t kMinPeerMss = 48;
 constexpr Duration kChallengeWindow = Duration::seconds(1);
 }  // namespace
 
@@ -40,15 +38,23 @@ void Connection::on_segment(const TcpRepr& in, Instant now) {
         if (seg.ack && seg.seq + 1 == rcv_nxt_ && *seg.ack == snd_max_) {
             // Deviation: simultaneous open, the peer's SYN-ACK crossing ours. Linux takes it as
             // the ACK completing the handshake; RFC 9293 would find it unacceptable and ACK it.
+            // Its window is a SYN's, unscaled (RFC 7323 §2.2): put it in the units the ACK
+            // step expects of a non-SYN segment (rounding down by under 2^shift bytes).
             seg.control = TcpControl::None;
             seg.seq = rcv_nxt_;
+            seg.window = static_cast<std::uint16_t>(seg.window >> snd_wscale_);
         }
     }
+    record_received(seg, now);
+    // RFC 7323 §5.3: R1 (PAWS) comes before the usual acceptability test (R2); R3 then updates
+    // TS.Recent from the acceptable segment.
     // RFC 9293 §3.10.7.4: "first, check the sequence number" ... "eighth, check the FIN bit".
-    if (check_sequence(seg, now) && check_rst(seg, now) && check_syn(seg, now) &&
-        process_ack(seg, now)) {
-        process_urg(seg);
-        process_text_and_fin(seg, now);
+    if (check_paws(seg, now) && check_sequence(seg, now)) {
+        update_ts_recent(seg, now);
+        if (check_rst(seg, now) && check_syn(seg, now) && process_ack(seg, now)) {
+            process_urg(seg);
+            process_text_and_fin(seg, now);
+        }
     }
     settle(now);
 }
@@ -80,8 +86,11 @@ void Connection::on_syn_sent(const TcpRepr& seg, Instant now) {
     // "fourth, check the SYN bit: RCV.NXT is set to SEG.SEQ+1, IRS is set to SEG.SEQ."
     irs_ = seg.seq;
     rcv_nxt_ = seg.seq + 1;
-    rcv_adv_ = rcv_nxt_ + static_cast<std::int64_t>(receive_window_now());
+    last_ack_sent_ = rcv_nxt_;
     take_peer_syn_options(seg);
+    // Our SYN offered an unscaled window of at most 65535 (RFC 7323 §2.2).
+    rcv_adv_ = rcv_nxt_ + static_cast<std::int64_t>(std::min(receive_window_now(), 65535u));
+    // RFC 7323 §2.2: the window field of a SYN is never scaled.
     snd_wnd_ = seg.window;
     max_snd_wnd_ = seg.window;
     snd_wl1_ = seg.seq;
@@ -90,7 +99,10 @@ void Connection::on_syn_sent(const TcpRepr& seg, Instant now) {
         // ACKed), change the connection state to ESTABLISHED, form an ACK segment".
         snd_una_ = *seg.ack;
         snd_wl2_ = *seg.ack;
-        if (timing_ && *seg.ack >= rtt_seq_) rtt_.sample(now - rtt_sent_, false);
+        // RFC 7323 §4.1: the SYN-ACK's TSecr times the SYN unambiguously; otherwise RFC 6298 §3.
+        if (!ts_rtt_sample(seg, now) && timing_ && *seg.ack >= rtt_seq_) {
+            rtt_.sample(now - rtt_sent_, false);
+        }
         timing_ = false;
         rtt_.on_handshake_complete(syn_timed_out_);
         timeouts_ = 0;
@@ -118,15 +130,6 @@ void Connection::on_syn_sent(const TcpRepr& seg, Instant now) {
     set_state(State::SynReceived);
 }
 
-void Connection::take_peer_syn_options(const TcpRepr& syn) {
-    // RFC 9293 §3.7.1: the MSS option "MUST only be sent in the initial connection request";
-    // without it the send MSS is the default (536 for IPv4, MUST-15).
-    // Window scale, SACK-permitted and timestamps are ignored for now (issue 4): a peer that
-    // offered them sees no reply option, so RFC 7323 §1.3 / RFC 2018 §2 keep them off.
-    peer_mss_ =
-        syn.options.mss ? std::max(*syn.options.mss, kMinPeerMss) : config_.default_peer_mss;
-}
-
 // RFC 9293 §3.10.7.4 first: the acceptability test (the four cases of the table).
 bool Connection::check_sequence(const TcpRepr& seg, Instant now) {
     const std::uint32_t wnd = rcv_wnd();
@@ -148,6 +151,9 @@ bool Connection::check_sequence(const TcpRepr& seg, Instant now) {
     // (unless the RST bit is set, if so drop the segment and return)".
     if (seg.control != TcpControl::Rst) {
         ack_now_ = true;
+        // RFC 2883 §4: data wholly below RCV.NXT is a duplicate; report it in a D-SACK.
+        const SeqNum data_end = seg.seq + static_cast<std::int64_t>(seg.payload.size());
+        if (!seg.payload.empty() && data_end <= rcv_nxt_) note_duplicate(seg.seq, data_end);
         // TIME-WAIT: "The only thing that can arrive in this state is a retransmission of the
         // remote FIN. Acknowledge it, and restart the 2 MSL timeout."
         if (state_ == State::TimeWait && seg.control == TcpControl::Fin) {
@@ -249,7 +255,7 @@ bool Connection::process_ack(const TcpRepr& seg, Instant now) {
             rst_pending_ = PendingRst{ack, std::nullopt};
             return false;
         }
-        snd_wnd_ = seg.window;
+        snd_wnd_ = scaled_window(seg);
         max_snd_wnd_ = std::max(max_snd_wnd_, snd_wnd_);
         snd_wl1_ = seg.seq;
         snd_wl2_ = ack;
@@ -265,7 +271,10 @@ bool Connection::process_ack(const TcpRepr& seg, Instant now) {
         challenge_ack(now);
         return false;
     }
-    timeouts_ = 0;  // the peer is alive (RFC 9293 §3.8.3 R2 counts unanswered timeouts)
+    timeouts_ = 0;            // the peer is alive (RFC 9293 §3.8.3 R2 counts unanswered timeouts)
+    persist_unanswered_ = 0;  // and answers our window probes (RFC 1122 §4.2.2.17)
+    // RFC 2018: the SACK blocks are kept for the sender's scoreboard (peer_sack()).
+    take_peer_sack(seg);
     // "If SND.UNA =< SEG.ACK =< SND.NXT, the send window should be updated".
     if (snd_una_ <= ack) update_send_window(seg);
     if (snd_una_ < ack) {
@@ -277,10 +286,12 @@ bool Connection::process_ack(const TcpRepr& seg, Instant now) {
         const std::size_t freed = tx_.consume(data);
         snd_una_ = ack;
         if (snd_nxt_ < snd_una_) snd_nxt_ = snd_una_;
+        // RFC 7323 §4.1: with timestamps, every ACK of new data gives a sample from its TSecr.
+        const bool ts_sampled = ts_rtt_sample(seg, now);
         // RFC 6298 §3 (Karn): only a segment never retransmitted is timed (timing_ is cleared
         // on every retransmission), so this sample is unambiguous.
         if (timing_ && ack >= rtt_seq_) {
-            rtt_.sample(now - rtt_sent_, false);
+            if (!ts_sampled) rtt_.sample(now - rtt_sent_, false);
             timing_ = false;
         }
         if (snd_una_ == snd_max_) {
@@ -323,7 +334,7 @@ void Connection::update_send_window(const TcpRepr& seg) {
     // "If (SND.WL1 < SEG.SEQ or (SND.WL1 = SEG.SEQ and SND.WL2 =< SEG.ACK)), set
     // SND.WND <- SEG.WND, set SND.WL1 <- SEG.SEQ, and set SND.WL2 <- SEG.ACK."
     if (snd_wl1_ < seg.seq || (snd_wl1_ == seg.seq && snd_wl2_ <= *seg.ack)) {
-        snd_wnd_ = seg.window;
+        snd_wnd_ = scaled_window(seg);
         snd_wl1_ = seg.seq;
         snd_wl2_ = *seg.ack;
         max_snd_wnd_ = std::max(max_snd_wnd_, snd_wnd_);
@@ -357,6 +368,10 @@ void Connection::process_text_and_fin(const TcpRepr& seg, Instant now) {
         // "If a segment's contents straddle the boundary between old and new, only the new
         // parts are processed."
         const auto old = static_cast<std::size_t>(-static_cast<std::int64_t>(off));
+        // RFC 2883 §4: the part below RCV.NXT is a duplicate.
+        if (!payload.empty()) {
+            note_duplicate(seg.seq, wire::seq_min(rcv_nxt_, fin_at));
+        }
         payload = old >= payload.size() ? Bytes{} : payload.subspan(old);
         off = 0;
     }
@@ -382,20 +397,34 @@ void Connection::process_text_and_fin(const TcpRepr& seg, Instant now) {
         }
         const bool had_holes = !reassembly_.empty();
         const auto offset = static_cast<std::uint32_t>(off);
+        const SeqNum edge = rcv_nxt_;
         const std::size_t written = rx_.write_at(offset, payload);
         const AddResult r = reassembly_.add(offset, static_cast<std::uint32_t>(written));
         rx_.commit(r.advanced);
         rcv_nxt_ += r.advanced;
-        if (r.advanced > 0) events_.push(Event{EventKind::Readable, {}, {}, {}});
+        rcv_mss_ = std::max(rcv_mss_, static_cast<std::uint16_t>(
+                                          std::min<std::size_t>(seg.payload.size(), config_.mss)));
+        if (r.duplicate) {
+            // RFC 2883 §4: data already held out of order arrived again.
+            note_duplicate(edge + r.duplicate->start, edge + r.duplicate->end);
+        }
+        if (r.advanced > 0) {
+            events_.push(Event{EventKind::Readable, {}, {}, {}});
+            measure_rcv_rtt(seg, now);
+        }
         if (offset > 0 || had_holes || !r.accepted || written < payload.size()) {
             // RFC 5681 §4.2: "an immediate ACK SHOULD be generated when an out-of-order segment
             // arrives" and "when an incoming segment fills in all or part of a gap".
             ack_now_ = true;
         } else {
-            // RFC 1122 §4.2.3.2 / RFC 5681 §4.2: delay the ACK, but ACK at least every second
-            // full-sized segment, and within config_.delayed_ack.
+            // RFC 1122 §4.2.3.2 / RFC 5681 §4.2: delay the ACK, but "an ACK SHOULD be generated
+            // for at least every second full-sized segment" (more than one full-sized segment's
+            // worth unacknowledged, as Linux's rcv_mss test), and within config_.delayed_ack.
             unacked_rcv_bytes_ += r.advanced;
-            if (unacked_rcv_bytes_ >= 2u * config_.mss) {
+            if (quick_acks_ > 0) {
+                --quick_acks_;  // Deviation: Linux quick-ack mode (Config::quick_acks)
+                ack_now_ = true;
+            } else if (unacked_rcv_bytes_ > rcv_mss_) {
                 ack_now_ = true;
             } else {
                 delack_timer_.arm_if_disarmed(now + config_.delayed_ack);

@@ -373,15 +373,17 @@ TEST(Flow, WindowOpeningResumesSending) {
     EXPECT_SENT(h, seg().seq(kA).payload("data"));
 }
 
-TEST(Flow, ZeroWindowProbeSendsOneByteAfterRto) {
+TEST(Flow, ZeroWindowProbeAfterRtoIsSndUnaMinusOneWithoutData) {
+    // Deviation (as Linux): the probe is <SEQ=SND.UNA-1><ACK>, not one octet of new data.
     Harness h;
     h.establish_client(0);
     h.send("data");
     EXPECT_SILENT(h);
     EXPECT_EQ(h.conn().poll_at(), h.now() + h.conn().rto());
     ASSERT_TRUE(h.advance_to_poll_at());
-    EXPECT_SENT(h, seg().seq(kA).payload("d"));
+    EXPECT_SENT(h, seg().seq(kA - 1).ack(kB));
     EXPECT_SILENT(h);
+    EXPECT_EQ(h.conn().snd_nxt().raw(), kA);  // nothing is in flight
 }
 
 TEST(Flow, ZeroWindowProbesBackOff) {
@@ -391,11 +393,11 @@ TEST(Flow, ZeroWindowProbesBackOff) {
     h.flush();
     ASSERT_TRUE(h.advance_to_poll_at());
     const Instant first = h.now();
-    EXPECT_SENT(h, seg().seq(kA).payload("d"));
-    h.deliver(seg().seq(kB).ack(kA).win(0));  // the probe is not accepted
+    EXPECT_SENT(h, seg().seq(kA - 1).ack(kB));
+    h.deliver(seg().seq(kB).ack(kA).win(0));  // still shut
     ASSERT_TRUE(h.advance_to_poll_at());
-    EXPECT_EQ(h.now(), first + Duration::millis(400));  // 200 ms min RTO, doubled twice
-    EXPECT_SENT(h, seg().seq(kA).payload("d"));
+    EXPECT_EQ(h.now(), first + Duration::millis(400));  // the 200 ms RTO, doubled
+    EXPECT_SENT(h, seg().seq(kA - 1).ack(kB));
 }
 
 TEST(Flow, AdvertisedWindowShrinksAsDataWaits) {

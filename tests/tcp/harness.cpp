@@ -24,7 +24,24 @@ std::string describe(const TcpRepr& r) {
     o << "Flags [" << flags_text(r.control, r.psh, r.ack.has_value()) << "], seq " << r.seq.raw();
     if (r.ack) o << ", ack " << r.ack->raw();
     o << ", win " << r.window;
-    if (r.options.mss) o << ", options [mss " << *r.options.mss << "]";
+    std::string opts;
+    auto add = [&](const std::string& t) { opts += (opts.empty() ? "" : ",") + t; };
+    if (r.options.mss) add("mss " + std::to_string(*r.options.mss));
+    if (r.options.sack_permitted) add("sackOK");
+    if (r.options.timestamps) {
+        add("TS val " + std::to_string(r.options.timestamps->tsval) + " ecr " +
+            std::to_string(r.options.timestamps->tsecr));
+    }
+    if (r.options.wscale) add("wscale " + std::to_string(*r.options.wscale));
+    if (r.options.sack_count > 0) {
+        std::string b = "sack " + std::to_string(r.options.sack_count);
+        for (const auto& blk : r.options.sacks()) {
+            b +=
+                " {" + std::to_string(blk.left.raw()) + ":" + std::to_string(blk.right.raw()) + "}";
+        }
+        add(b);
+    }
+    if (!opts.empty()) o << ", options [" << opts << "]";
     o << ", length " << r.payload.size();
     if (!r.payload.empty()) {
         o << " \""
@@ -46,6 +63,14 @@ TcpRepr Seg::repr(std::uint16_t src, std::uint16_t dst) const {
     r.window = win_.value_or(65535);
     r.urgent = urg_;
     if (mss_) r.options.mss = *mss_;
+    if (wscale_) r.options.wscale = *wscale_;
+    r.options.sack_permitted = sack_ok_.value_or(false);
+    if (ts_val_ || ts_ecr_)
+        r.options.timestamps = wire::TcpTimestamps{ts_val_.value_or(0), ts_ecr_.value_or(0)};
+    if (sacks_) {
+        for (const auto& [l, rt] : *sacks_)
+            (void)r.options.add_sack({SeqNum(l), SeqNum(rt)});
+    }
     r.payload = Bytes(reinterpret_cast<const std::uint8_t*>(payload_.data()), payload_.size());
     return r;
 }
@@ -57,7 +82,25 @@ std::string Seg::describe() const {
     if (ack_) o << ", ack " << *ack_;
     if (no_ack_) o << ", no ack";
     o << ", win " << (win_ ? std::to_string(*win_) : "*");
-    if (mss_) o << ", options [mss " << *mss_ << "]";
+    std::string opts;
+    auto add = [&](const std::string& t) { opts += (opts.empty() ? "" : ",") + t; };
+    if (mss_) add("mss " + std::to_string(*mss_));
+    if (sack_ok_) add(*sack_ok_ ? "sackOK" : "no sackOK");
+    if (ts_val_ || ts_ecr_) {
+        add("TS val " + (ts_val_ ? std::to_string(*ts_val_) : std::string("*")) + " ecr " +
+            (ts_ecr_ ? std::to_string(*ts_ecr_) : std::string("*")));
+    }
+    if (no_ts_) add("no TS");
+    if (wscale_) add("wscale " + std::to_string(*wscale_));
+    if (no_wscale_) add("no wscale");
+    if (sacks_) {
+        std::string b = "sack " + std::to_string(sacks_->size());
+        for (const auto& [l, r] : *sacks_) {
+            b += " {" + std::to_string(l) + ":" + std::to_string(r) + "}";
+        }
+        add(b);
+    }
+    if (!opts.empty()) o << ", options [" << opts << "]";
     o << ", length " << payload_.size();
     if (!payload_.empty()) o << " \"" << payload_.substr(0, 32) << "\"";
     return o.str();
@@ -72,6 +115,23 @@ std::string Seg::mismatch(const TcpRepr& got) const {
     if (no_ack_ && got.ack) o << " ack flag;";
     if (win_ && got.window != *win_) o << " window;";
     if (mss_ && got.options.mss != mss_) o << " mss;";
+    if (wscale_ && got.options.wscale != wscale_) o << " wscale;";
+    if (no_wscale_ && got.options.wscale) o << " wscale present;";
+    if (sack_ok_ && got.options.sack_permitted != *sack_ok_) o << " sackOK;";
+    if ((ts_val_ || ts_ecr_) && !got.options.timestamps) o << " TS missing;";
+    if (got.options.timestamps) {
+        if (ts_val_ && got.options.timestamps->tsval != *ts_val_) o << " TS val;";
+        if (ts_ecr_ && got.options.timestamps->tsecr != *ts_ecr_) o << " TS ecr;";
+        if (no_ts_) o << " TS present;";
+    }
+    if (sacks_) {
+        bool same = sacks_->size() == got.options.sack_count;
+        for (std::size_t i = 0; same && i < sacks_->size(); ++i) {
+            same = got.options.sack_blocks[i].left.raw() == (*sacks_)[i].first &&
+                   got.options.sack_blocks[i].right.raw() == (*sacks_)[i].second;
+        }
+        if (!same) o << " sack blocks;";
+    }
     const std::string_view gp(reinterpret_cast<const char*>(got.payload.data()),
                               got.payload.size());
     if (gp != payload_) o << " payload;";
@@ -83,6 +143,9 @@ Config Harness::default_config() {
     c.mss = 1460;
     c.send_buffer = 65536;
     c.recv_buffer = 65536;
+    // The suites check RFC 1122 delayed ACKs segment by segment; Linux's quick-ack start
+    // (Config::quick_acks) is tested on its own (DelayedAck.QuickAck*).
+    c.quick_acks = 0;
     return c;
 }
 
@@ -219,6 +282,21 @@ void Harness::establish_client(std::uint16_t peer_window) {
     EXPECT_SENT(*this, seg().syn().seq(kIss).no_ack().mss(config_.mss));
     deliver(seg().syn().seq(kPeerIss).ack(kIss + 1).win(peer_window).mss(1460));
     EXPECT_SENT(*this, seg().seq(kIss + 1).ack(kPeerIss + 1));
+    EXPECT_EQ(state(), State::Established);
+}
+
+void Harness::establish_client_with(Seg synack) {
+    connect();
+    EXPECT_TRUE(transmit().has_value());  // our SYN
+    deliver(synack.syn().seq(kPeerIss).ack(kIss + 1));
+    EXPECT_SENT(*this, seg().seq(kIss + 1).ack(kPeerIss + 1));
+    EXPECT_EQ(state(), State::Established);
+}
+
+void Harness::establish_server_with(Seg syn, Seg third) {
+    accept(syn.syn().seq(kPeerIss));
+    EXPECT_SENT(*this, seg().syn().seq(kIss).ack(kPeerIss + 1).mss(config_.mss));
+    deliver(third.seq(kPeerIss + 1).ack(kIss + 1));
     EXPECT_EQ(state(), State::Established);
 }
 

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "tcp/connection.h"
@@ -58,6 +59,43 @@ class Seg {
         mss_ = m;
         return *this;
     }
+    // RFC 7323 Window Scale option with this shift (sent, or expected).
+    Seg& wscale(std::uint8_t shift) {
+        wscale_ = shift;
+        return *this;
+    }
+    // Expect no Window Scale option.
+    Seg& no_wscale() {
+        no_wscale_ = true;
+        return *this;
+    }
+    // RFC 2018 SACK-permitted (sent, or expected present / absent).
+    Seg& sack_ok(bool on = true) {
+        sack_ok_ = on;
+        return *this;
+    }
+    // RFC 7323 TSopt (sent, or expected with both values).
+    Seg& ts(std::uint32_t val, std::uint32_t ecr) {
+        ts_val_ = val;
+        ts_ecr_ = ecr;
+        return *this;
+    }
+    // Expect a TSopt echoing `ecr` (any TSval).
+    Seg& ts_ecr(std::uint32_t ecr) {
+        ts_ecr_ = ecr;
+        return *this;
+    }
+    // Expect no TSopt.
+    Seg& no_ts() {
+        no_ts_ = true;
+        return *this;
+    }
+    // RFC 2018 SACK blocks [left, right) in order (sent, or expected exactly). sack({}) expects
+    // none.
+    Seg& sack(std::vector<std::pair<std::uint32_t, std::uint32_t>> blocks) {
+        sacks_ = std::move(blocks);
+        return *this;
+    }
     Seg& urg(std::uint16_t u) {
         urg_ = u;
         return *this;
@@ -87,6 +125,13 @@ class Seg {
     bool no_ack_ = false;
     std::optional<std::uint16_t> win_;
     std::optional<std::uint16_t> mss_;
+    std::optional<std::uint8_t> wscale_;
+    bool no_wscale_ = false;
+    std::optional<bool> sack_ok_;
+    std::optional<std::uint32_t> ts_val_;
+    std::optional<std::uint32_t> ts_ecr_;
+    bool no_ts_ = false;
+    std::optional<std::vector<std::pair<std::uint32_t, std::uint32_t>>> sacks_;
     std::optional<std::uint16_t> urg_;
     std::optional<std::uint16_t> src_;
     std::optional<std::uint16_t> dst_;
@@ -152,6 +197,11 @@ class Harness {
     // After either, our next byte is 1001 and the peer's is 5001.
     void establish_client(std::uint16_t peer_window = 65535);
     void establish_server(std::uint16_t peer_window = 65535);
+    // The same with the peer's SYN-ACK (client) or SYN (server) as given: its seq is set to
+    // kPeerIss (and the SYN-ACK's ack to kIss + 1); add options to negotiate them. The third
+    // segment (server) is `third`, whose seq/ack are set likewise.
+    void establish_client_with(Seg synack);
+    void establish_server_with(Seg syn, Seg third);
 
   private:
     void drain();
