@@ -118,7 +118,9 @@ Stack::Stack(const StackConfig& config)
       isn_(rng_),
       port_key_(key_from(rng_)),
       demux_(16, TupleHash{key_from(rng_)}),
-      listener_map_(16, EndpointHash{key_from(rng_)}) {
+      listener_map_(16, EndpointHash{key_from(rng_)}),
+      reassembly_v4_(config.reassembly_v4),
+      reassembly_v6_(config.reassembly_v6) {
     next_ephemeral_ = rng_.next_u32();
     if (config_.ephemeral_last < config_.ephemeral_first)
         std::swap(config_.ephemeral_first, config_.ephemeral_last);
@@ -247,6 +249,8 @@ void Stack::free_slot(std::uint32_t index) {
     ConnSlot& s = slots_[index];
     s.conn.reset();
     s.listener.reset();
+    s.soft_error.reset();
+    s.path_mtu = 0;
     s.user_owned = false;
     s.touched = false;
     // A new generation makes every outstanding ConnId for this slot stale; 0 is never used.
@@ -440,6 +444,7 @@ Result<ConnId> Stack::connect(const Endpoint& remote, Instant now, const Connect
     s.conn.emplace(tcp::Connection::active_open(cfg, local_port, remote.port, iss, now));
     s.tuple = FourTuple{local_addr, local_port, remote.address, remote.port};
     s.iface = r->iface;
+    s.path_mtu = interfaces_[r->iface].mtu;
     s.listener.reset();
     s.user_owned = true;
     s.touched = true;
@@ -519,10 +524,22 @@ tcp::Connection* Stack::connection(ConnId id) {
     return s == nullptr ? nullptr : &*s->conn;
 }
 
+Result<std::optional<Errc>> Stack::soft_error(ConnId id) const {
+    const ConnSlot* s = slot(id);
+    if (s == nullptr) return fail(Errc::BadHandle);
+    return s->soft_error;
+}
+
+Result<std::size_t> Stack::path_mtu(ConnId id) const {
+    const ConnSlot* s = slot(id);
+    if (s == nullptr) return fail(Errc::BadHandle);
+    return s->path_mtu;
+}
+
 // ---- the loop's face
 
 Instant Stack::poll_at() const {
-    Instant at = Instant::never();
+    Instant at = std::min(reassembly_v4_.poll_at(), reassembly_v6_.poll_at());
     for (const Interface& f : interfaces_)
         at = std::min(at, f.device->poll_at());
     for (const ConnSlot& s : slots_) {
@@ -543,6 +560,13 @@ void Stack::poll(Instant now) {
             receive_frame(i, *frame, now);
         }
     }
+    // RFC 1122 §3.3.2 / RFC 8200 §4.5: give up datagrams not reassembled in time.
+    auto expired = [&](const ExpiredDatagram& d) {
+        ++counters_.ip_reassembly_timeouts;
+        if (const auto r = route(d.key.src)) send_reassembly_time_exceeded(r->iface, d, now);
+    };
+    reassembly_v4_.expire(now, expired);
+    reassembly_v6_.expire(now, expired);
     for (std::uint32_t i = 0; i < slots_.size(); ++i) {
         ConnSlot& s = slots_[i];
         if (!s.conn) continue;
@@ -631,19 +655,47 @@ void Stack::receive_ipv4(std::uint32_t iface, Bytes packet, Instant now) {
         ++counters_.ip_not_for_us;
         return;
     }
-    // Deviation: no reassembly yet (RFC 791 §3.2); TCP with DF and MSS clamping never needs it.
+    const Bytes payload = view->payload().first(ip->payload_len);
+    // RFC 791 §3.2: a fragment (MF set or a non-zero offset) waits for the rest of its datagram.
+    // The common case (not a fragment) goes straight on: no copy, no allocation.
     if (ip->more_fragments || ip->fragment_offset != 0) {
-        ++counters_.ip_fragments_dropped;
+        ++counters_.ip_fragments_in;
+        Fragment f;
+        // RFC 791 §3.2: fragments belong together by source, destination, protocol and ID.
+        f.key = FragmentKey{ip->src, ip->dst, ip->identification,
+                            static_cast<std::uint8_t>(ip->protocol)};
+        f.offset = ip->fragment_offset;
+        f.more = ip->more_fragments;
+        f.data = payload;
+        // RFC 791 §3.1: the reassembled datagram, header included, fits in 65535 octets.
+        f.max_end = static_cast<std::uint32_t>(65535 - view->header_len());
+        f.protocol = static_cast<std::uint8_t>(ip->protocol);
+        // RFC 792 (Time Exceeded): quote "the internet header plus the first 64 bits".
+        if (f.offset == 0)
+            f.quote =
+                packet.first(std::min<std::size_t>(view->total_length(), view->header_len() + 8));
+        const AddResult r = reassembly_v4_.add(f, now);
+        if (r.verdict == FragmentVerdict::Complete) {
+            ++counters_.ip_reassembled;
+            deliver_ipv4(iface, ip->src, ip->dst, wire::IpProtocol{r.protocol}, r.payload, now);
+        } else if (r.verdict != FragmentVerdict::Incomplete) {
+            ++counters_.ip_fragments_dropped;
+        }
         return;
     }
+    deliver_ipv4(iface, ip->src, ip->dst, ip->protocol, payload, now);
+}
+
+void Stack::deliver_ipv4(std::uint32_t iface, const wire::Ipv4Address& src,
+                         const wire::Ipv4Address& dst, wire::IpProtocol protocol, Bytes payload,
+                         Instant now) {
     ++counters_.ip_in;
-    const Bytes payload = view->payload().first(ip->payload_len);
-    switch (ip->protocol) {
+    switch (protocol) {
         case wire::IpProtocol::Tcp:
-            receive_tcp(iface, ip->src, ip->dst, payload, now);
+            receive_tcp(iface, src, dst, payload, now);
             return;
         case wire::IpProtocol::Icmp:
-            receive_icmpv4(iface, ip->src, ip->dst, payload, now);
+            receive_icmpv4(iface, src, dst, payload, now);
             return;
         default:
             ++counters_.ip_unknown_protocol;
@@ -671,21 +723,69 @@ void Stack::receive_ipv6(std::uint32_t iface, Bytes packet, Instant now) {
         ++counters_.ip_not_for_us;
         return;
     }
+    deliver_ipv6(iface, ip->src, ip->dst, view->next_header(), view->payload(),
+                 packet.first(kIpv6HeaderLen + ip->payload_len), false, now);
+}
+
+void Stack::deliver_ipv6(std::uint32_t iface, const wire::Ipv6Address& src,
+                         const wire::Ipv6Address& dst, wire::IpProtocol next, Bytes rest,
+                         Bytes packet, bool reassembled, Instant now) {
     // RFC 8200 §4: step over the extension headers to the upper layer.
-    wire::Ipv6ExtHeaderWalker walker(view->next_header(), view->payload());
+    wire::Ipv6ExtHeaderWalker walker(next, rest);
     while (const auto h = walker.next()) {
-        if (h->type == wire::IpProtocol::Ipv6Frag) {
-            // Deviation: no reassembly yet (RFC 8200 §4.5).
-            ++counters_.ip_fragments_dropped;
+        if (h->type != wire::IpProtocol::Ipv6Frag) continue;
+        const auto frag = wire::Ipv6FragmentRepr::parse(*h);
+        // A Fragment header inside a reassembled packet (or an atomic fragment) is nonsense.
+        if (!frag || reassembled) {
+            ++counters_.ip_malformed;
             return;
         }
+        const Bytes data = walker.upper_payload();  // the fragment's data after its header
+        // RFC 8200 §4.5 / RFC 6946 §4: an "atomic fragment" (offset 0, M 0) is a whole packet;
+        // it is processed at once and never mixed with a reassembly of the same ID.
+        if (frag->fragment_offset == 0 && !frag->more_fragments) {
+            deliver_ipv6(iface, src, dst, frag->next_header, data, Bytes{}, true, now);
+            return;
+        }
+        ++counters_.ip_fragments_in;
+        // RFC 8200 §4.5 (RFC 7112): the first fragment carries every header up to the upper
+        // layer's; if it does not, "that fragment should be discarded".
+        if (frag->fragment_offset == 0) {
+            wire::Ipv6ExtHeaderWalker chain(frag->next_header, data);
+            const auto status = chain.finish();
+            if (status != wire::Ipv6ExtHeaderWalker::Status::UpperLayer &&
+                status != wire::Ipv6ExtHeaderWalker::Status::NoNextHeader) {
+                ++counters_.ip_fragments_dropped;
+                return;
+            }
+        }
+        // Extension headers before the Fragment header: the unfragmentable part.
+        const std::size_t unfragmentable = walker.offset() - wire::Ipv6FragmentRepr::buffer_len();
+        Fragment f;
+        // RFC 8200 §4.5: fragments belong together by source, destination and Identification.
+        f.key = FragmentKey{src, dst, frag->identification, 0};
+        f.offset = frag->fragment_offset;
+        f.more = frag->more_fragments;
+        f.data = data;
+        // RFC 8200 §4.5: the reassembled Payload Length may not exceed 65535.
+        f.max_end =
+            static_cast<std::uint32_t>(65535 - std::min<std::size_t>(unfragmentable, 65535));
+        f.protocol = static_cast<std::uint8_t>(frag->next_header);
+        if (f.offset == 0) f.quote = packet;  // the Reassembler keeps what ICMPv6 may quote
+        const AddResult r = reassembly_v6_.add(f, now);
+        if (r.verdict == FragmentVerdict::Complete) {
+            ++counters_.ip_reassembled;
+            // RFC 8200 §4.5: the reassembled packet's Next Header is the first fragment's.
+            deliver_ipv6(iface, src, dst, wire::IpProtocol{r.protocol}, r.payload, Bytes{}, true,
+                         now);
+        } else if (r.verdict != FragmentVerdict::Incomplete) {
+            ++counters_.ip_fragments_dropped;
+        }
+        return;
     }
     switch (walker.status()) {
         case wire::Ipv6ExtHeaderWalker::Status::UpperLayer:
             break;
-        case wire::Ipv6ExtHeaderWalker::Status::Fragment:
-            ++counters_.ip_fragments_dropped;
-            return;
         case wire::Ipv6ExtHeaderWalker::Status::NoNextHeader:
             ++counters_.ip_in;
             return;
@@ -696,10 +796,10 @@ void Stack::receive_ipv6(std::uint32_t iface, Bytes packet, Instant now) {
     ++counters_.ip_in;
     switch (walker.upper_protocol()) {
         case wire::IpProtocol::Tcp:
-            receive_tcp(iface, ip->src, ip->dst, walker.upper_payload(), now);
+            receive_tcp(iface, src, dst, walker.upper_payload(), now);
             return;
         case wire::IpProtocol::Icmpv6:
-            receive_icmpv6(iface, ip->src, ip->dst, walker.upper_payload(), now);
+            receive_icmpv6(iface, src, dst, walker.upper_payload(), now);
             return;
         default:
             ++counters_.ip_unknown_protocol;
@@ -785,6 +885,7 @@ void Stack::accept_syn(std::uint32_t iface, std::uint32_t listener, const wire::
     s.conn.emplace(tcp::Connection::passive_open(cfg, syn, iss, now));
     s.tuple = FourTuple{dst, syn.dst_port, src, syn.src_port};
     s.iface = iface;
+    s.path_mtu = interfaces_[iface].mtu;
     s.listener = ListenerId{listener, l.generation};
     s.user_owned = false;
     s.touched = true;
@@ -804,7 +905,13 @@ void Stack::receive_icmpv4(std::uint32_t iface, const wire::Ipv4Address& src,
         ++counters_.icmp_bad_checksum;
         return;
     }
-    if (view->type() != wire::Icmpv4Type::EchoRequest) return;  // errors: not used yet
+    if (wire::is_icmpv4_error(view->type())) {
+        ++counters_.icmp_errors_in;
+        // RFC 5927 / RFC 1122 §4.2.3.9: an error about one of our TCP segments.
+        if (const auto e = classify_icmpv4_error(*view)) icmp_error_to_tcp(*e);
+        return;
+    }
+    if (view->type() != wire::Icmpv4Type::EchoRequest) return;
     const auto icmp = wire::Icmpv4Repr::parse(*view, wire::Icmpv4Repr::ChecksumCheck::Skip);
     if (!icmp) {
         ++counters_.icmp_malformed;
@@ -815,7 +922,19 @@ void Stack::receive_icmpv4(std::uint32_t iface, const wire::Ipv4Address& src,
     // reply's source is the request's specific destination.
     const wire::Icmpv4Repr reply =
         wire::Icmpv4Repr::echo_reply(icmp->identifier, icmp->sequence_number, icmp->data);
-    if (kIpv4HeaderLen + reply.buffer_len() > interfaces_[iface].mtu) return;
+    if (kIpv4HeaderLen + reply.buffer_len() > interfaces_[iface].mtu) {
+        // A reply larger than the link (the request came in fragments): build it whole, then
+        // fragment it (RFC 791 §3.2). RFC 1122 §3.2.2.6: "data received in the ICMP Echo
+        // Request MUST be entirely included in the Echo Reply".
+        if (big_buf_.size() < reply.buffer_len()) big_buf_.resize(reply.buffer_len());
+        auto big =
+            wire::Icmpv4View<MutBytes>::unchecked(MutBytes(big_buf_).first(reply.buffer_len()));
+        reply.emit(big);
+        if (emit_fragmented(iface, dst, src, wire::IpProtocol::Icmp,
+                            Bytes(big_buf_).first(reply.buffer_len()), now))
+            ++counters_.icmp_echo_replies;
+        return;
+    }
     auto out = wire::Icmpv4View<MutBytes>::unchecked(
         MutBytes(tx_buf_).subspan(kIpv4HeaderLen, reply.buffer_len()));
     reply.emit(out);
@@ -838,7 +957,13 @@ void Stack::receive_icmpv6(std::uint32_t iface, const wire::Ipv6Address& src,
         ++counters_.icmp_bad_checksum;
         return;
     }
-    if (view->type() != wire::Icmpv6Type::EchoRequest) return;  // NDP, errors: not yet
+    if (wire::is_icmpv6_error(view->type())) {
+        ++counters_.icmp_errors_in;
+        // RFC 5927, RFC 8201: an error about one of our TCP segments.
+        if (const auto e = classify_icmpv6_error(*view)) icmp_error_to_tcp(*e);
+        return;
+    }
+    if (view->type() != wire::Icmpv6Type::EchoRequest) return;  // NDP: not on a TUN link
     const auto icmp = wire::Icmpv6Repr::parse(*view, pseudo, wire::Icmpv6Repr::ChecksumCheck::Skip);
     if (!icmp) {
         ++counters_.icmp_malformed;
@@ -853,7 +978,17 @@ void Stack::receive_icmpv6(std::uint32_t iface, const wire::Ipv6Address& src,
     reply.sequence_number = icmp->sequence_number;
     reply.data = icmp->data;
     const std::size_t len = reply.buffer_len();
-    if (kIpv6HeaderLen + len > interfaces_[iface].mtu) return;
+    if (kIpv6HeaderLen + len > interfaces_[iface].mtu) {
+        // RFC 8200 §4.5: the source fragments what does not fit the path.
+        if (big_buf_.size() < len) big_buf_.resize(len);
+        auto big = wire::Icmpv6View<MutBytes>::unchecked(MutBytes(big_buf_).first(len));
+        reply.emit(big,
+                   pseudo_header_v6(dst.bytes(), src.bytes(), 58, static_cast<std::uint32_t>(len)));
+        if (emit_fragmented(iface, dst, src, wire::IpProtocol::Icmpv6, Bytes(big_buf_).first(len),
+                            now))
+            ++counters_.icmp_echo_replies;
+        return;
+    }
     auto out =
         wire::Icmpv6View<MutBytes>::unchecked(MutBytes(tx_buf_).subspan(kIpv6HeaderLen, len));
     reply.emit(out,
@@ -949,6 +1084,180 @@ bool Stack::emit_ip(std::uint32_t iface, const wire::IpAddress& src, const wire:
     }
     ++counters_.frames_out;
     return true;
+}
+
+bool Stack::emit_fragmented(std::uint32_t iface, const wire::IpAddress& src,
+                            const wire::IpAddress& dst, wire::IpProtocol proto, Bytes payload,
+                            Instant now) {
+    const std::size_t mtu = interfaces_[iface].mtu;
+    const bool v6 = src.is_v6();
+    // Each fragment's data is a multiple of 8 octets except the last (RFC 791 §3.2 "the
+    // fragmentation must occur on an 8 octet boundary"; RFC 8200 §4.5 likewise).
+    const std::size_t header =
+        v6 ? kIpv6HeaderLen + wire::Ipv6FragmentRepr::buffer_len() : kIpv4HeaderLen;
+    const std::size_t chunk = (mtu - header) / 8 * 8;
+    // RFC 791 §3.1: 65535 octets at most in all; RFC 8200 §4.5: the fragmentable part too.
+    if (chunk == 0 || payload.size() + (v6 ? 0 : kIpv4HeaderLen) > 65535) {
+        ++counters_.frames_tx_dropped;
+        return false;
+    }
+    // RFC 6864 §4.2: a fragmented IPv4 datagram needs an ID unique for its (src, dst, protocol)
+    // within the maximum datagram lifetime: the counter. RFC 7739 §5: an IPv6 Identification
+    // should be unpredictable: the Stack's seeded Rng.
+    const std::uint16_t id_v4 = next_ip_id_++;
+    const std::uint32_t id_v6 = v6 ? rng_.next_u32() : 0;
+    for (std::size_t offset = 0; offset < payload.size(); offset += chunk) {
+        const std::size_t len = std::min(chunk, payload.size() - offset);
+        const bool more = offset + len < payload.size();
+        std::memcpy(tx_buf_.data() + header, payload.data() + offset, len);
+        if (v6) {
+            wire::Ipv6Repr ip;
+            ip.src = *src.v6();
+            ip.dst = *dst.v6();
+            ip.next_header = wire::IpProtocol::Ipv6Frag;
+            ip.payload_len = wire::Ipv6FragmentRepr::buffer_len() + len;
+            ip.hop_limit = config_.hop_limit;
+            auto view = wire::Ipv6View<MutBytes>::unchecked(MutBytes(tx_buf_));
+            ip.emit(view);
+            wire::Ipv6FragmentRepr fh;
+            fh.next_header = proto;
+            fh.fragment_offset = static_cast<std::uint32_t>(offset);
+            fh.more_fragments = more;
+            fh.identification = id_v6;
+            fh.emit(
+                MutBytes(tx_buf_).subspan(kIpv6HeaderLen, wire::Ipv6FragmentRepr::buffer_len()));
+        } else {
+            wire::Ipv4Repr ip;
+            ip.src = *src.v4();
+            ip.dst = *dst.v4();
+            ip.protocol = proto;
+            ip.payload_len = len;
+            ip.ttl = config_.hop_limit;
+            ip.identification = id_v4;
+            // RFC 791 §3.2: every fragment but the last has MF set; DF is clear (we fragment).
+            ip.dont_fragment = false;
+            ip.more_fragments = more;
+            ip.fragment_offset = static_cast<std::uint32_t>(offset);
+            auto view = wire::Ipv4View<MutBytes>::unchecked(MutBytes(tx_buf_));
+            ip.emit(view);
+        }
+        if (!interfaces_[iface].device->transmit(Bytes(tx_buf_).first(header + len), now)) {
+            ++counters_.frames_tx_dropped;
+            return false;
+        }
+        ++counters_.frames_out;
+        ++counters_.ip_fragments_out;
+    }
+    return true;
+}
+
+// ---- ICMP errors and reassembly timeouts
+
+void Stack::icmp_error_to_tcp(const IcmpError& e) {
+    const QuotedTcp& q = e.quoted;
+    // The quoted segment is one we sent: its source is our address and port.
+    const auto it = demux_.find(FourTuple{q.src, q.src_port, q.dst, q.dst_port});
+    if (it == demux_.end()) {
+        ++counters_.icmp_errors_ignored;
+        return;
+    }
+    ConnSlot& s = slots_[it->second];
+    tcp::Connection& c = *s.conn;
+    // RFC 5927 §4.2: "TCP SHOULD check that the TCP sequence number contained in the payload of
+    // the ICMP error message is within the range SND.UNA =< SEG.SEQ < SND.NXT" — a blind attacker
+    // must then guess a sequence number in flight. Otherwise the message is discarded.
+    if (q.seq < c.snd_una() || !(q.seq < c.snd_nxt())) {
+        ++counters_.icmp_errors_ignored;
+        return;
+    }
+    s.touched = true;
+    switch (e.kind) {
+        case IcmpErrorKind::PathMtu: {
+            const bool v6 = q.src.is_v6();
+            // RFC 8201 §4: "A node MUST NOT reduce its estimate of the Path MTU below the IPv6
+            // minimum link MTU" (1280); RFC 1191 §3: never below 68 for IPv4.
+            const std::size_t floor = v6 ? std::size_t{1280} : config_.min_path_mtu_v4;
+            const std::size_t mtu = std::max<std::size_t>(e.mtu, floor);
+            // RFC 1191 §3 / RFC 8201 §4: the message only ever lowers the estimate ("MUST NOT
+            // increase its estimate of the Path MTU in response to the contents of a Packet Too
+            // Big message").
+            if (mtu >= s.path_mtu) {
+                ++counters_.icmp_errors_ignored;
+                return;
+            }
+            s.path_mtu = mtu;
+            ++counters_.tcp_path_mtu_lowered;
+            // RFC 1191 §6.2 / RFC 8201 §5.2: TCP sizes its segments for the new path MTU.
+            c.set_path_mtu_mss(static_cast<std::uint16_t>(mss_for(mtu, v6)));
+            return;
+        }
+        case IcmpErrorKind::Hard:
+            // RFC 1122 §4.2.3.9: port and protocol unreachable are hard errors, "so TCP SHOULD
+            // abort the connection". Deviation (RFC 5461 §4.1, Linux tcp_v4_err): only while
+            // connecting; in synchronized states they are kept as soft errors, since a forged or
+            // stale one would otherwise reset a working connection.
+            if (c.state() == tcp::State::SynSent) {
+                ++counters_.tcp_aborted_by_icmp;
+                (void)c.abort(e.error);
+                return;
+            }
+            [[fallthrough]];
+        case IcmpErrorKind::Soft:
+            // RFC 1122 §4.2.3.9: "TCP MUST NOT abort the connection" for a soft error, but
+            // "SHOULD make the information available to the application".
+            s.soft_error = e.error;
+            ++counters_.tcp_soft_errors;
+            return;
+    }
+}
+
+void Stack::send_reassembly_time_exceeded(std::uint32_t iface, const ExpiredDatagram& d,
+                                          Instant now) {
+    // RFC 792 / RFC 8200 §4.5: only when the first fragment (offset 0) arrived.
+    if (d.quote.empty()) return;
+    const wire::IpAddress& to = d.key.src;
+    const wire::IpAddress& from = d.key.dst;
+    // RFC 1122 §3.2.2: no ICMP error about an ICMP error message.
+    if (to.is_v4()) {
+        const auto ip = wire::Ipv4View<Bytes>::checked(d.quote);
+        if (!ip) return;
+        if (ip->protocol() == wire::IpProtocol::Icmp) {
+            const Bytes icmp = d.quote.subspan(ip->header_len());
+            if (icmp.empty() || wire::is_icmpv4_error(wire::Icmpv4Type{icmp[0]})) return;
+        }
+        wire::Icmpv4Repr te;
+        te.type = wire::Icmpv4Type::TimeExceeded;
+        te.code = static_cast<std::uint8_t>(wire::Icmpv4TimeExceeded::FragmentReassembly);
+        te.data = d.quote;
+        const std::size_t len = te.buffer_len();
+        if (kIpv4HeaderLen + len > interfaces_[iface].mtu) return;
+        auto out =
+            wire::Icmpv4View<MutBytes>::unchecked(MutBytes(tx_buf_).subspan(kIpv4HeaderLen, len));
+        te.emit(out);
+        if (emit_ip(iface, from, to, wire::IpProtocol::Icmp, 0, len, now))
+            ++counters_.icmp_time_exceeded_out;
+        return;
+    }
+    const auto ip = wire::Ipv6View<Bytes>::checked(d.quote);
+    if (!ip) return;
+    wire::Ipv6ExtHeaderWalker walker(ip->next_header(), d.quote.subspan(kIpv6HeaderLen));
+    if (walker.finish() == wire::Ipv6ExtHeaderWalker::Status::UpperLayer &&
+        walker.upper_protocol() == wire::IpProtocol::Icmpv6) {
+        const Bytes icmp = walker.upper_payload();
+        if (icmp.empty() || wire::is_icmpv6_error(wire::Icmpv6Type{icmp[0]})) return;
+    }
+    wire::Icmpv6Repr te;
+    te.type = wire::Icmpv6Type::TimeExceeded;
+    te.code = static_cast<std::uint8_t>(wire::Icmpv6TimeExceeded::FragmentReassembly);
+    // RFC 4443 §3: as much of the invoking packet as fits in 1280 octets.
+    te.data = d.quote.first(std::min<std::size_t>(d.quote.size(), 1280 - kIpv6HeaderLen - 8));
+    const std::size_t len = te.buffer_len();
+    if (kIpv6HeaderLen + len > interfaces_[iface].mtu) return;
+    auto out =
+        wire::Icmpv6View<MutBytes>::unchecked(MutBytes(tx_buf_).subspan(kIpv6HeaderLen, len));
+    te.emit(out, pseudo_header_v6(from.bytes(), to.bytes(), 58, static_cast<std::uint32_t>(len)));
+    if (emit_ip(iface, from, to, wire::IpProtocol::Icmpv6, 0, len, now))
+        ++counters_.icmp_time_exceeded_out;
 }
 
 }  // namespace ustack::stack

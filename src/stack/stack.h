@@ -1,6 +1,7 @@
-// Stack: interfaces and routes, IPv4 (RFC 791/1122) and IPv6 (RFC 8200) in and out, ICMP echo
-// (RFC 792, RFC 4443 §4), TCP demux by 4-tuple and listeners (RFC 9293 §3.10), the no-connection
-// reset (RFC 9293 §3.10.7.1), ISNs (RFC 6528) and ephemeral ports (RFC 6056 §3.3.3).
+// Stack: interfaces and routes, IPv4 (RFC 791/1122) and IPv6 (RFC 8200) in and out with fragment
+// reassembly and echo-reply fragmentation, ICMP echo (RFC 792, RFC 4443 §4), ICMP errors for TCP
+// (RFC 5927, RFC 1191, RFC 8201), TCP demux by 4-tuple and listeners (RFC 9293 §3.10), the
+// no-connection reset (RFC 9293 §3.10.7.1), ISNs (RFC 6528) and ephemeral ports (RFC 6056 §3.3.3).
 #pragma once
 
 #include <cstddef>
@@ -20,6 +21,8 @@
 #include "stack/counters.h"
 #include "stack/event.h"
 #include "stack/handles.h"
+#include "stack/icmp_errors.h"
+#include "stack/reassembly.h"
 #include "tcp/config.h"
 #include "tcp/connection.h"
 #include "tcp/isn.h"
@@ -47,6 +50,12 @@ struct StackConfig {
     std::uint16_t ephemeral_first = 49152;
     std::uint16_t ephemeral_last = 65535;
     std::uint8_t hop_limit = 64;  // IPv4 TTL and IPv6 Hop Limit of what the Stack sends
+    // Fragment reassembly limits (time, memory) for each family.
+    ReassemblyConfig reassembly_v4 = ReassemblyConfig::ipv4();
+    ReassemblyConfig reassembly_v6 = ReassemblyConfig::ipv6();
+    // RFC 1191 §3: "A host MUST never reduce its estimate of the Path MTU below 68 octets".
+    // (Linux's floor, net.ipv4.route.min_pmtu, is 552.) IPv6 never goes below 1280 (RFC 8201 §4).
+    std::size_t min_path_mtu_v4 = 68;
 };
 
 struct ListenOptions {
@@ -117,6 +126,13 @@ class Stack final : public Pollable {
     // is valid until the next call to connect(), poll() or close_listener().
     const tcp::Connection* connection(ConnId id) const;
     tcp::Connection* connection(ConnId id);
+    // RFC 1122 §4.2.3.9: the last soft ICMP error reported for the connection (host or net
+    // unreachable, time exceeded, ...; also a hard one that arrived in a synchronized state), or
+    // nullopt. Soft errors never close a connection; the user may look at them when it times out.
+    Result<std::optional<Errc>> soft_error(ConnId id) const;
+    // The path MTU the connection's segments are sized for: the interface MTU until an ICMP
+    // "fragmentation needed" (RFC 1191) or "Packet Too Big" (RFC 8201) lowered it.
+    Result<std::size_t> path_mtu(ConnId id) const;
 
     Instant poll_at() const override;
     void poll(Instant now) override;
@@ -177,6 +193,8 @@ class Stack final : public Pollable {
     };
     struct ConnSlot {
         std::uint32_t generation = 1;         // bumped when the slot is freed
+        std::optional<Errc> soft_error;       // the last soft ICMP error; reset with the slot
+        std::size_t path_mtu = 0;             // <= the interface MTU; lowered only by ICMP
         std::optional<tcp::Connection> conn;  // engaged <=> the slot is live
         FourTuple tuple;
         std::uint32_t iface = 0;
@@ -207,6 +225,21 @@ class Stack final : public Pollable {
                         const wire::Ipv6Address& dst, Bytes message, Instant now);
     void accept_syn(std::uint32_t iface, std::uint32_t listener, const wire::IpAddress& src,
                     const wire::IpAddress& dst, const wire::TcpRepr& syn, Instant now);
+    // Hands an IPv4 datagram's (or a reassembled one's) payload to its protocol.
+    void deliver_ipv4(std::uint32_t iface, const wire::Ipv4Address& src,
+                      const wire::Ipv4Address& dst, wire::IpProtocol protocol, Bytes payload,
+                      Instant now);
+    // Walks the extension headers from `next` over `rest` (after the fixed header, or a
+    // reassembled fragmentable part) and hands the upper layer over. `packet` is the whole packet
+    // as received (for the fragment quote); `rest_offset` is where `rest` starts in it.
+    void deliver_ipv6(std::uint32_t iface, const wire::Ipv6Address& src,
+                      const wire::Ipv6Address& dst, wire::IpProtocol next, Bytes rest, Bytes packet,
+                      bool reassembled, Instant now);
+    // RFC 5927: an ICMP error about one of our TCP segments.
+    void icmp_error_to_tcp(const IcmpError& error);
+    // RFC 1122 §3.3.2, RFC 8200 §4.5: ICMP Time Exceeded (fragment reassembly) for a datagram
+    // that timed out, quoting its first fragment.
+    void send_reassembly_time_exceeded(std::uint32_t iface, const ExpiredDatagram& d, Instant now);
 
     // Egress.
     void transmit_connection(std::uint32_t index, Instant now);
@@ -219,6 +252,11 @@ class Stack final : public Pollable {
     bool emit_ip(std::uint32_t iface, const wire::IpAddress& src, const wire::IpAddress& dst,
                  wire::IpProtocol proto, std::size_t ip_start, std::size_t payload_len,
                  Instant now);
+    // Sends `payload` (an upper-layer message of ours, e.g. a large echo reply) in as many
+    // fragments as the interface MTU needs: RFC 791 §3.2 for IPv4, RFC 8200 §4.5 for IPv6.
+    bool emit_fragmented(std::uint32_t iface, const wire::IpAddress& src,
+                         const wire::IpAddress& dst, wire::IpProtocol proto, Bytes payload,
+                         Instant now);
     // The offset in tx_buf_ where a TCP payload starts: room for any IP and TCP header before.
     static constexpr std::size_t kPayloadOffset = 40 + wire::kTcpMaxHeaderLen;
 
@@ -260,6 +298,11 @@ class Stack final : public Pollable {
     std::unordered_map<Endpoint, std::uint32_t, EndpointHash> listener_map_;
 
     std::vector<std::uint8_t> tx_buf_;  // one frame, reused for everything the Stack sends
+    // An upper-layer message larger than the MTU (echo replies to reassembled requests), built
+    // here before emit_fragmented() cuts it; grows to the largest such message, then is reused.
+    std::vector<std::uint8_t> big_buf_;
+    Reassembler reassembly_v4_;
+    Reassembler reassembly_v6_;
     std::vector<Event> events_;
     std::vector<Event> drained_;
     bool draining_ = false;
