@@ -59,6 +59,10 @@ class CongestionController {
     void on_rto(std::uint32_t flight_size, bool first_timeout);
     // RFC 6928 §2: the SYN or SYN-ACK was retransmitted; the initial window is one segment.
     void on_syn_loss();
+    // RFC 5681 §4.1: no data sent for longer than the RTO; back to at most the initial window.
+    void on_idle_restart() {
+        std::visit([](auto& a) { a.on_idle_restart(); }, algo_);
+    }
     // RFC 9438 §4.9 (CUBIC only; NewReno keeps its window): the last reduction was spurious.
     void undo();
 

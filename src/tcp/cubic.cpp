@@ -28,8 +28,9 @@ double Cubic::k_for(double w_max, double cwnd_epoch) {
 
 Cubic::Cubic(std::uint32_t smss, std::uint32_t initial_window_segments, bool fast_convergence)
     : smss_(std::max<std::uint32_t>(smss, 1)),
+      iw_(initial_window(smss_, initial_window_segments)),
       fast_convergence_(fast_convergence),
-      cwnd_(initial_window(smss_, initial_window_segments)),
+      cwnd_(iw_),
       // RFC 9438 §4.10 / RFC 5681 §3.1: ssthresh starts "arbitrarily high".
       ssthresh_(kInfiniteSsthresh) {}
 
@@ -141,6 +142,14 @@ void Cubic::on_rto(std::uint32_t flight_size, bool first_timeout) {
     cwnd_ = smss_;
     epoch_started_ = false;
     after_timeout_ = true;
+}
+
+void Cubic::on_idle_restart() {
+    // RFC 5681 §4.1: cwnd = min(RW, cwnd), RW = min(IW, cwnd). RFC 9438 §5.8: the idle time must
+    // not count in t, so the curve restarts with a new epoch.
+    cwnd_ = std::min(cwnd_, iw_);
+    epoch_started_ = false;
+    grow_bytes_ = 0.0;
 }
 
 void Cubic::on_syn_loss() {

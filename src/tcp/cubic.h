@@ -41,6 +41,8 @@ class Cubic {
     void on_rto(std::uint32_t flight_size, bool first_timeout);
     // RFC 6928 §2: a lost SYN or SYN-ACK leaves a one-segment initial window.
     void on_syn_loss();
+    // RFC 5681 §4.1 restart after an idle period longer than the RTO; a new epoch follows.
+    void on_idle_restart();
     // RFC 9438 §4.9: the last congestion event was spurious; restore the state before it.
     void undo();
 
@@ -66,6 +68,7 @@ class Cubic {
     void reduce(std::uint32_t flight_size);
 
     std::uint32_t smss_;          // sender MSS in bytes; > 0
+    std::uint32_t iw_;            // RFC 6928 initial window in bytes; >= smss_
     bool fast_convergence_;       // RFC 9438 §4.7 on/off; fixed
     std::uint32_t cwnd_;          // bytes; >= smss_
     std::uint32_t ssthresh_;      // bytes; >= 2*smss_ once set (UINT32_MAX before)

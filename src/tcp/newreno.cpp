@@ -42,7 +42,8 @@ std::uint32_t slow_start(std::uint32_t& cwnd, std::uint32_t ssthresh, std::uint3
 
 NewReno::NewReno(std::uint32_t smss, std::uint32_t initial_window_segments)
     : smss_(std::max<std::uint32_t>(smss, 1)),
-      cwnd_(initial_window(smss_, initial_window_segments)),
+      iw_(initial_window(smss_, initial_window_segments)),
+      cwnd_(iw_),
       ssthresh_(kInfiniteSsthresh) {}
 
 void NewReno::on_ack(std::uint32_t acked_bytes, bool cwnd_limited) {
@@ -88,6 +89,13 @@ void NewReno::on_rto(std::uint32_t flight_size, bool first_timeout) {
     // RFC 5681 §3.1: "upon a timeout cwnd MUST be set to no more than the loss window, LW,
     // which equals 1 full-sized segment".
     cwnd_ = smss_;
+    bytes_acked_ = 0;
+}
+
+void NewReno::on_idle_restart() {
+    // RFC 5681 §4.1: after an idle period longer than the RTO, cwnd = min(RW, cwnd) with the
+    // restart window RW = min(IW, cwnd).
+    cwnd_ = std::min(cwnd_, iw_);
     bytes_acked_ = 0;
 }
 

@@ -42,9 +42,12 @@ class NewReno {
     void on_rto(std::uint32_t flight_size, bool first_timeout);
     // RFC 6928 §2 / RFC 5681 §3.1: the SYN or SYN-ACK was lost, so the window starts at 1 SMSS.
     void on_syn_loss();
+    // RFC 5681 §4.1: nothing was sent for longer than an RTO; cwnd = min(RW, cwnd).
+    void on_idle_restart();
 
   private:
     std::uint32_t smss_;             // sender MSS in bytes; > 0
+    std::uint32_t iw_;               // RFC 6928 initial window in bytes; >= smss_
     std::uint32_t cwnd_;             // congestion window in bytes; >= smss_
     std::uint32_t ssthresh_;         // slow-start threshold in bytes; >= 2*smss_
     std::uint32_t bytes_acked_ = 0;  // RFC 3465 §2.1 CA byte counter; < cwnd_ after each ACK

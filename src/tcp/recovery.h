@@ -80,6 +80,11 @@ class LossRecovery {
     void on_rto();
     // RFC 6928 §2: the SYN or SYN-ACK had been retransmitted.
     void on_syn_loss() { cc_.on_syn_loss(); }
+    // RFC 5681 §4.1: the TCB is about to send after more than an RTO without sending anything
+    // (and nothing is outstanding); cwnd falls back to at most the initial window.
+    void on_idle_restart() {
+        if (state_ == RecoveryState::Open && board_.flight_size() == 0) cc_.on_idle_restart();
+    }
 
     RecoveryState state() const { return state_; }
     bool in_recovery() const { return state_ != RecoveryState::Open; }

@@ -191,6 +191,18 @@ TEST(NewReno, LostSynLeavesOneSegment) {
     EXPECT_EQ(r.cwnd(), kMss);
 }
 
+TEST(NewReno, IdleRestartFallsBackToTheInitialWindow) {
+    NewReno r(kMss, 10);
+    for (int i = 0; i < 10; ++i)
+        r.on_ack(kMss, true);
+    ASSERT_EQ(r.cwnd(), 20 * kMss);
+    r.on_idle_restart();
+    EXPECT_EQ(r.cwnd(), 10 * kMss);
+    r.on_congestion_event(8 * kMss);  // cwnd 4 segments: already below IW, kept
+    r.on_idle_restart();
+    EXPECT_EQ(r.cwnd(), 4 * kMss);
+}
+
 TEST(Controller, DefaultConfigRunsCubic) {
     const Config config;
     const auto cc = CongestionController::from_config(config, kMss);

@@ -309,6 +309,21 @@ TEST(Cubic, NoUndoAfterATimeout) {
     EXPECT_EQ(c.cwnd(), kMss);
 }
 
+TEST(Cubic, IdleRestartFallsBackToTheInitialWindowAndEndsTheEpoch) {
+    Cubic c = after_loss_at_100_segments();
+    c.on_ack(kMss, at(0), Duration::millis(100), true);
+    ASSERT_TRUE(c.epoch_started());
+    const std::uint32_t before = c.cwnd();
+    ASSERT_LT(before, 100 * kMss);
+    c.on_idle_restart();
+    EXPECT_EQ(c.cwnd(), before);  // below this sender's IW of 100 segments: kept
+    EXPECT_FALSE(c.epoch_started());
+    Cubic small(kMss, 10);
+    small.on_ack(4 * kMss, at(0), Duration::millis(100), true);
+    small.on_idle_restart();
+    EXPECT_EQ(small.cwnd(), 10 * kMss);
+}
+
 TEST(Cubic, IsDeterministic) {
     Cubic a = after_loss_at_100_segments();
     Cubic b = after_loss_at_100_segments();

@@ -115,6 +115,20 @@ TEST(Open, NothingToSendGivesNoPlan) {
     EXPECT_EQ(snd.r.next_segment(false).kind, Kind::None);
 }
 
+TEST(Open, IdleRestartOnlyWhenNothingIsOutstanding) {
+    Sender snd(false);
+    snd.pump();
+    snd.ack(10000);
+    ASSERT_EQ(snd.r.cwnd(), 12 * kMss);
+    snd.r.on_idle_restart();
+    EXPECT_EQ(snd.r.cwnd(), 10 * kMss);
+    snd.pump();
+    snd.ack(2000);
+    const std::uint32_t grown = snd.r.cwnd();
+    snd.r.on_idle_restart();  // data outstanding: not idle
+    EXPECT_EQ(snd.r.cwnd(), grown);
+}
+
 TEST(DupAck, Rfc5681DefinitionCountsAPureRepeatedAck) {
     Sender snd(false);
     snd.pump();
