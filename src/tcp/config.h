@@ -56,10 +56,11 @@ struct Config {
     // RFC 1122 §4.2.3.2: an ACK "MUST NOT be excessively delayed; ... the delay MUST be less than
     // 0.5 seconds"; 40 ms is Linux's TCP_DELACK_MIN.
     Duration delayed_ack = Duration::millis(40);
-    // Deviation: Linux's quick-ack mode (TCP_MAX_QUICKACKS): the first this-many in-order data
-    // segments of a connection are ACKed at once rather than delayed, so the peer's slow start
-    // is not held back by our delayed ACKs. It ends as soon as we send data (the connection is
-    // then interactive and ACKs ride on replies). Zero: RFC 1122 delayed ACKs from the start.
+    // Deviation: Linux's quick-ack mode (TCP_MAX_QUICKACKS): the first this-many full-sized
+    // in-order data segments of a connection are ACKed at once rather than delayed, so the
+    // peer's slow start is not held back by our delayed ACKs. Smaller segments (a request) are
+    // delayed as usual, so the ACK can ride on the reply; and quick-ack ends as soon as we send
+    // data (the connection is interactive). Zero: RFC 1122 delayed ACKs from the start.
     std::uint32_t quick_acks = 16;
 
     // Deviation: Linux's tcp_syn_retries (6) and tcp_synack_retries (5): with a 1 s initial RTO

@@ -421,8 +421,11 @@ void Connection::process_text_and_fin(const TcpRepr& seg, Instant now) {
             // for at least every second full-sized segment" (more than one full-sized segment's
             // worth unacknowledged, as Linux's rcv_mss test), and within config_.delayed_ack.
             unacked_rcv_bytes_ += r.advanced;
-            if (quick_acks_ > 0) {
-                --quick_acks_;  // Deviation: Linux quick-ack mode (Config::quick_acks)
+            if (quick_acks_ > 0 && seg.payload.size() >= rcv_mss_) {
+                // Deviation: Linux quick-ack mode (Config::quick_acks), for full-sized segments
+                // only: a bulk sender's slow start gets an ACK per segment, while a small
+                // request's ACK still waits to ride on the reply.
+                --quick_acks_;
                 ack_now_ = true;
             } else if (unacked_rcv_bytes_ > rcv_mss_) {
                 ack_now_ = true;

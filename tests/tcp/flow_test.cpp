@@ -149,21 +149,34 @@ TEST(Sws, ReceiverReopensOnlyByMinOfHalfTheBufferAndAnMss) {
 
 // ---- DelayedAck
 
-TEST(DelayedAck, QuickAckForTheFirstSegmentsAsLinux) {
+TEST(DelayedAck, QuickAckForTheFirstFullSizedSegmentsAsLinux) {
     Config c = Harness::default_config();
     c.quick_acks = 16;
     Harness h(c);
     h.establish_client();
     std::uint32_t seq = kB;
+    const std::string full(1460, 'q');
     for (int i = 0; i < 16; ++i) {
-        h.deliver(seg().seq(seq).ack(kA).payload("q"));
-        seq += 1;
+        h.deliver(seg().seq(seq).ack(kA).payload(full));
+        seq += 1460;
         ASSERT_TRUE(h.expect(seg().ack(seq)));
+        h.read();
     }
-    h.deliver(seg().seq(seq).ack(kA).payload("q"));
+    h.deliver(seg().seq(seq).ack(kA).payload(full));
     EXPECT_SILENT(h);  // the 17th is delayed as RFC 1122 §4.2.3.2
     h.advance(Duration::millis(40));
-    EXPECT_SENT(h, seg().ack(seq + 1));
+    EXPECT_SENT(h, seg().ack(seq + 1460));
+}
+
+TEST(DelayedAck, SmallSegmentIsNotQuickAcked) {
+    Config c = Harness::default_config();
+    c.quick_acks = 16;
+    Harness h(c);
+    h.establish_client();
+    h.deliver(seg().seq(kB).ack(kA).payload("hello"));
+    EXPECT_SILENT(h);  // a request: the ACK waits for the reply
+    h.send("server: hello");
+    EXPECT_SENT(h, seg().seq(kA).ack(kB + 5).payload("server: hello"));
 }
 
 TEST(DelayedAck, QuickAckEndsOnceWeSendData) {
@@ -171,12 +184,13 @@ TEST(DelayedAck, QuickAckEndsOnceWeSendData) {
     c.quick_acks = 16;
     Harness h(c);
     h.establish_client();
-    h.deliver(seg().seq(kB).ack(kA).payload("req"));
-    EXPECT_SENT(h, seg().ack(kB + 3));
+    const std::string full(1460, 'q');
+    h.deliver(seg().seq(kB).ack(kA).payload(full));
+    EXPECT_SENT(h, seg().ack(kB + 1460));
     h.send("resp");
-    EXPECT_SENT(h, seg().seq(kA).ack(kB + 3).payload("resp"));
-    h.deliver(seg().seq(kB + 3).ack(kA + 4).payload("req"));
-    EXPECT_SILENT(h);  // interactive now: the ACK waits to ride on the reply
+    EXPECT_SENT(h, seg().seq(kA).ack(kB + 1460).payload("resp"));
+    h.deliver(seg().seq(kB + 1460).ack(kA + 4).payload(full));
+    EXPECT_SILENT(h);  // interactive now: the ACK waits to ride on a reply
 }
 
 TEST(DelayedAck, EverySecondFullSizedSegmentWithTimestamps) {
