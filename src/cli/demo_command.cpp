@@ -2,8 +2,10 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -70,6 +72,10 @@ std::string_view variant_story(sim::Variant v) {
     return "";
 }
 
+std::string packets(std::uint64_t n) {
+    return fmt::format("{} packet{}", n, n == 1 ? "" : "s");
+}
+
 std::string side_summary(std::string_view name, const sim::SideResult& s) {
     std::string line = fmt::format("  {:<7} wrote {} bytes, read {}; final state {}", name, s.sent,
                                    s.received.size(), tcp::to_string(s.final_state));
@@ -88,39 +94,49 @@ CLI::App* add_demo_command(CLI::App& app, DemoArgs& args) {
         "connects, writes \"hello\", reads the echo and closes. Prints every packet as `tcpdump "
         "-nn` would, interleaved with each side's state changes and socket calls, and writes the "
         "capture to a pcap file.");
-    auto* close = cmd->add_option("--close", args.close,
-                                  "three-packet (default): the server closes at once, its FIN "
-                                  "carries the delayed ACK; four-way: the server closes a "
-                                  "second after the client (FIN, ACK, FIN, ACK)")
-                      ->type_name("KIND")
-                      ->check(CLI::IsMember({"three-packet", "four-way"}));
-    auto* refused = cmd->add_flag("--refused", args.refused,
-                                  "No listener: SYN, RST/ACK, and the client reports "
-                                  "connection refused");
-    auto* abort = cmd->add_flag("--abort", args.abort,
-                                "The client closes with SO_LINGER {on, 0}: RST instead of FIN");
-    auto* half = cmd->add_flag("--half-close", args.half_close,
-                               "The client shuts down its write side; the server keeps sending "
-                               "and then closes");
-    auto* sopen = cmd->add_flag("--simultaneous-open", args.simultaneous_open,
-                                "Both sides connect() to each other's fixed port at the same "
-                                "instant: SYN-SENT -> SYN-RECEIVED on both");
-    auto* sclose = cmd->add_flag("--simultaneous-close", args.simultaneous_close,
-                                 "Both sides close at the same instant: CLOSING on both, then "
-                                 "TIME-WAIT");
-    CLI::Option* variants[] = {close, refused, abort, half, sopen, sclose};
-    for (CLI::Option* a : variants) {
-        for (CLI::Option* b : variants) {
-            if (a != b) a->excludes(b);
-        }
-    }
+    cmd->add_option("--close", args.close,
+                    "three-packet (default): the server closes at once, its FIN "
+                    "carries the delayed ACK; four-way: the server closes a "
+                    "second after the client (FIN, ACK, FIN, ACK)")
+        ->type_name("KIND")
+        ->check(CLI::IsMember({"three-packet", "four-way"}));
+    cmd->add_flag("--refused", args.refused,
+                  "No listener: SYN, RST/ACK, and the client reports "
+                  "connection refused");
+    cmd->add_flag("--abort", args.abort,
+                  "The client closes with SO_LINGER {on, 0}: RST instead of FIN");
+    cmd->add_flag("--half-close", args.half_close,
+                  "The client shuts down its write side; the server keeps sending "
+                  "and then closes");
+    cmd->add_flag("--simultaneous-open", args.simultaneous_open,
+                  "Both sides connect() to each other's fixed port at the same "
+                  "instant: SYN-SENT -> SYN-RECEIVED on both");
+    cmd->add_flag("--simultaneous-close", args.simultaneous_close,
+                  "Both sides close at the same instant: CLOSING on both, then "
+                  "TIME-WAIT");
     cmd->add_option("--loss", args.loss,
                     "Drop probability per packet on the link, each way (e.g. 0.2; seeded)")
         ->type_name("P")
-        ->check(CLI::Range(0.0, 1.0));
+        ->check(CLI::Validator(
+            [](const std::string& text) -> std::string {
+                char* end = nullptr;
+                const double p = std::strtod(text.c_str(), &end);
+                if (text.empty() || *end != '\0' || !(p >= 0.0 && p <= 1.0))
+                    return text + " is not a probability between 0 and 1";
+                return {};
+            },
+            "", "probability"));
     cmd->add_option("--seed", args.seed,
                     "Seed of every random choice (ISNs, ports, losses): same seed, same run")
-        ->type_name("N");
+        ->type_name("N")
+        ->check(CLI::Validator(
+            [](const std::string& text) -> std::string {
+                if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos ||
+                    text.size() > 20)
+                    return text + " is not a whole number from 0 to 18446744073709551615";
+                return {};
+            },
+            "", "seed"));
     cmd->add_option("--delay", args.delay,
                     "One-way link delay, e.g. 1ms (default), 250us, 0; at most 10s")
         ->type_name("TIME");
@@ -134,6 +150,18 @@ CLI::App* add_demo_command(CLI::App& app, DemoArgs& args) {
 }
 
 int run_demo(const DemoArgs& args) {
+    std::vector<std::string> chosen;
+    if (!args.close.empty()) chosen.push_back("--close " + args.close);
+    if (args.refused) chosen.push_back("--refused");
+    if (args.abort) chosen.push_back("--abort");
+    if (args.half_close) chosen.push_back("--half-close");
+    if (args.simultaneous_open) chosen.push_back("--simultaneous-open");
+    if (args.simultaneous_close) chosen.push_back("--simultaneous-close");
+    if (chosen.size() > 1) {
+        fmt::print(stderr, "ustack demo: {} and {} are different variants: choose one\n", chosen[0],
+                   chosen[1]);
+        return 1;
+    }
     const std::optional<Duration> delay = parse_delay(args.delay);
     if (!delay) {
         fmt::print(stderr,
@@ -198,7 +226,13 @@ int run_demo(const DemoArgs& args) {
         o.seed);
     out +=
         "Packets as `tcpdump -nn` prints them on the client (relative sequence numbers, virtual "
-        "time);\nindented between them: each side's state changes and socket calls.\n\n";
+        "time);\nindented between them: each side's state changes and socket calls.\n";
+    if (o.loss > 0) {
+        out +=
+            "The capture is taken where the client meets the link: a lost packet shows as sent, "
+            "or as\nreceived just before the client's side of the link drops it.\n";
+    }
+    out += "\n";
     out += timeline.render();
     out += "\nSummary\n";
     out += side_summary("client", r.client);
@@ -206,10 +240,10 @@ int run_demo(const DemoArgs& args) {
     const std::uint64_t lost_to_client = r.client.faults.dropped;
     const std::uint64_t lost_to_server = r.server.faults.dropped;
     if (o.loss > 0) {
-        out += fmt::format("  link    dropped {} packets to the client and {} to the server\n",
-                           lost_to_client, lost_to_server);
+        out += fmt::format("  link    lost {} on the way to the client and {} to the server\n",
+                           packets(lost_to_client), packets(lost_to_server));
     }
-    out += fmt::format("  {} packets captured on the client", timeline.packet_count());
+    out += fmt::format("  {} captured on the client", packets(timeline.packet_count()));
     if (pcap) out += fmt::format(", written to {}", args.pcap);
     out += fmt::format("; virtual time at the end {}\n", sim::format_virtual_time(r.end));
     if (!r.finished) {

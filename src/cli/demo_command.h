@@ -10,7 +10,7 @@
 namespace ustack::cli {
 
 struct DemoArgs {
-    std::string close = "three-packet";  // --close: three-packet | four-way
+    std::string close;  // --close: three-packet (also when empty) | four-way
     bool refused = false;
     bool abort = false;
     bool half_close = false;

@@ -45,7 +45,7 @@ dev::Device& wire_side(std::optional<dev::Tap>& tap, dev::Device& end, bool tapp
 
 World::World(const WorldConfig& config, dev::FrameSink* sink)
     : config_(config),
-      loop_(rt::SimLoopConfig{config.start}),
+      loop_(rt::SimLoopConfig{config.start, config.max_steps_per_instant}),
       link_(ip_medium(config.link)),
       client_address_(address(config.ipv6, 1)),
       server_address_(address(config.ipv6, 2)),

@@ -36,6 +36,9 @@ struct WorldConfig {
     bool ipv6 = false;  // 2001:db8::1/64 and 2001:db8::2/64 instead of 10.0.0.1/24, 10.0.0.2/24
     TapPoint tap = TapPoint::ClientWire;
     Instant start = Instant::from_micros(0);
+    // The SimLoop's livelock guard. On a zero-delay, infinite-rate link a whole transfer happens
+    // at one instant, so a bench raises it.
+    std::uint64_t max_steps_per_instant = 10000;
 };
 
 // Owns everything; nothing is global, so many Worlds may live in one process. The Hosts are on
