@@ -39,10 +39,11 @@ debug: deps
 test: debug
 	cd build-debug && TZ=UTC ctest --output-on-failure -j $(JOBS)
 
-# The main job. Until the TCP engine lands it prints a shipped capture of the seed articles'
-# exchange (handshake, "hello", echo, three-packet close) exactly as tcpdump would.
+# The main job: the seed articles' exchange (handshake, "hello", echo, three-packet close, TIME-WAIT)
+# between two ustack stacks on a simulated link, printed as tcpdump prints it with each side's
+# state changes in between; writes demo.pcap. `./build/ustack demo --help` lists the variants.
 demo: release
-	TZ=UTC ./build/ustack print -nn tests/golden/captures/hello_echo.pcap
+	./build/ustack demo
 
 # libFuzzer targets (clang), each run for FUZZ_SECONDS.
 fuzz: deps
@@ -52,6 +53,7 @@ fuzz: deps
 
 bench: release
 	bench/print_vs_tcpdump.sh
+	./build/stack_bench
 
 # Regenerates tests/golden/ from the Linux kernel in network namespaces (needs root).
 golden: release
