@@ -1,6 +1,7 @@
 // Runs `ustack print` on every case in cases.tsv and compares its output with what the real
 // tcpdump printed for the same capture and flags (made by make_corpus.sh and make_malformed.py).
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
@@ -83,7 +84,9 @@ struct RunResult {
 };
 
 RunResult run_print(const GoldenCase& c) {
-    std::string err_path = testing::TempDir() + "/ustack_golden_" + c.name + ".stderr";
+    // The pid keeps two test runs on one machine (two build trees) from sharing the file.
+    std::string err_path =
+        fmt::format("{}/ustack_golden_{}_{}.stderr", testing::TempDir(), getpid(), c.name);
     std::string command =
         fmt::format("cd '{}' && TZ=UTC '{}' print '{}' {} 2>'{}'", USTACK_GOLDEN_DIR, USTACK_BINARY,
                     c.capture, c.arguments, err_path);
