@@ -77,6 +77,12 @@ void BulkTransfer::pump_send() {
     }
 }
 
+void BulkTransfer::stop() {
+    if (client_released_ || !client_conn_) return;
+    config_.bytes = sent_;
+    pump_send();
+}
+
 void BulkTransfer::drain_receive() {
     stack::Stack& s = world_.server().stack();
     while (server_conn_ && !server_released_) {
@@ -120,7 +126,9 @@ void BulkTransfer::on_client(const stack::Event& e) {
 }
 
 void BulkTransfer::on_server(const stack::Event& e) {
-    if (e.kind == stack::EventKind::Acceptable && listener_ && !server_conn_) {
+    if (e.kind == stack::EventKind::Acceptable) {
+        if (!listener_ || server_conn_ || e.listener() == nullptr || *e.listener() != *listener_)
+            return;
         if (const auto c = world_.server().stack().accept(*listener_)) server_conn_ = *c;
         drain_receive();
         return;
