@@ -120,6 +120,16 @@ std::uint32_t Connection::bytes_in_flight() const {
     return static_cast<std::uint32_t>(snd_max_ - snd_una_);
 }
 
+void Connection::start_recovery() {
+    // The handshake is done: SND.MAX is ISS + 1 and nothing else was sent (no data goes before
+    // ESTABLISHED), so the scoreboard starts empty there, whether or not the SYN is acked yet.
+    // RFC 6928 §2: the initial window (Config::initial_window_segments) of SMSS-sized segments.
+    recovery_.emplace(config_.congestion, smss(), config_.initial_window_segments, sack_ok_,
+                      snd_max_);
+    // RFC 6928 §2 / RFC 5681 §3.1: after a retransmitted SYN or SYN-ACK the window is 1 SMSS.
+    if (syn_timed_out_) recovery_->on_syn_loss();
+}
+
 // ---- user verbs
 
 Result<std::size_t> Connection::send(Bytes data) {
@@ -232,6 +242,7 @@ void Connection::set_state(State to) {
     events_.push(Event{EventKind::StateChanged, state_, to, std::nullopt});
     const bool keepalive_before = keepalive_state();
     state_ = to;
+    if (to == State::Established && !recovery_) start_recovery();
     if (keepalive_state() != keepalive_before) arm_keepalive(now_);
     if (to == State::Established) events_.push(Event{EventKind::Connected, {}, {}, {}});
 }
@@ -248,7 +259,6 @@ void Connection::enter_closed(std::optional<Errc> error) {
     persist_timer_.disarm();
     keepalive_timer_.disarm();
     ack_now_ = false;
-    force_one_ = false;
     probe_owed_ = false;
     sws_override_ = false;
     set_state(State::Closed);

@@ -1,7 +1,8 @@
 // tcp::Connection, the TCB: RFC 9293 §3.10 event processing, RFC 5961 protections, RFC 6298 timers,
 // RFC 1122 §4.2.3.2 / RFC 5681 §4.2 delayed ACK, RFC 1122 §4.2.3.3-4 Nagle and SWS avoidance,
 // RFC 5482 user timeout, RFC 7323 window scaling / timestamps / PAWS, RFC 2018 SACK and RFC 2883
-// D-SACK (receiver side), RFC 1122 §4.2.3.6 keep-alive, receive buffer auto-tuning.
+// D-SACK, RFC 1122 §4.2.3.6 keep-alive, receive buffer auto-tuning, and congestion control with
+// loss recovery (RFC 5681, RFC 6928, RFC 9438, RFC 6675, RFC 6582, RFC 3042) via LossRecovery.
 #pragma once
 
 #include <array>
@@ -57,10 +58,15 @@ struct ReceivedSack {
 // Mechanisms live in connection_options.cpp (window scale, timestamps and PAWS, SACK and D-SACK)
 // and connection_timers.cpp (persist, keep-alive, receive buffer auto-tuning).
 //
-// Not here yet (seams marked "Congestion control seam"): congestion control, fast retransmit and
-// SACK-based recovery (an RTO goes back to SND.UNA, go-back-N; the peer's SACK blocks are kept in
-// peer_sack() for the scoreboard); a SYN in TIME-WAIT reopening the connection (RFC 9293
-// §3.10.7.4 allows it; it draws a challenge ACK).
+// From ESTABLISHED on a LossRecovery (recovery.h) holds the congestion window (CUBIC or NewReno,
+// Config::congestion) and decides what goes next: every acceptable ACK is shown to it with its
+// SACK blocks before SND.UNA moves, and poll_transmit() sends the retransmissions it plans
+// (fast retransmit, RFC 6675 SACK recovery, RFC 6582 NewReno partial ACKs, go-back-N from
+// SND.UNA after an RTO) and new data within min(peer window, cwnd room). Retransmissions never
+// move SND.NXT. The SYN and SYN-ACK are retried by the TCB itself.
+//
+// Not here yet: a SYN in TIME-WAIT reopening the connection (RFC 9293 §3.10.7.4 allows it; it
+// draws a challenge ACK).
 class Connection {
   public:
     // RFC 9293 §3.10.1 OPEN (active): CLOSED -> SYN-SENT. The SYN comes out of poll_transmit().
@@ -139,7 +145,9 @@ class Connection {
     std::uint32_t rcv_wnd() const { return static_cast<std::uint32_t>(rcv_adv_ - rcv_nxt_); }
     Duration srtt() const { return rtt_.srtt(); }
     Duration rto() const { return rtt_.rto(); }
-    // Segments retransmitted by timeout over the connection's life (SYN, data, FIN).
+    // Segments sent again over the connection's life: every segment whose first sequence number
+    // was sent before (SYN and SYN-ACK retries, RTO resends, fast retransmits, SACK and NewReno
+    // recovery retransmissions, RFC 6675 rescue retransmissions). Probes are not counted.
     std::uint32_t retransmits() const { return retransmits_; }
 
     // ---- congestion control and loss recovery (for traces and summaries)
@@ -257,9 +265,24 @@ class Connection {
     void autotune_recv_buffer();
 
     // ---- output (connection_output.cpp)
+    // One data segment to send now, as LossRecovery planned it: `data` bytes from `seq`, and our
+    // FIN after them when `fin`. Nothing when data == 0 && !fin.
+    struct Transmission {
+        SendPlan plan;     // what next_segment() said (passed back to on_sent())
+        wire::SeqNum seq;  // first sequence number: SND.NXT for new data, below it otherwise
+        std::size_t data = 0;
+        bool fin = false;
+    };
     void run_timers(Instant now);
     void on_retransmit_timeout();
-    // Data bytes a segment sent now could carry from snd_nxt_ (window, MSS, Nagle, space).
+    // Creates recovery_ on reaching ESTABLISHED (RFC 6928 initial window for smss()).
+    void start_recovery();
+    // The data segment owed now within a payload region of `space` bytes (data states only).
+    Transmission next_transmission(std::size_t space) const;
+    // RFC 5681 §4.1: before sending after an idle period, fall back to the restart window.
+    void idle_restart(Instant now);
+    // Data bytes a new segment sent now could carry from snd_nxt_ (peer window, MSS, SWS,
+    // Nagle, space); congestion control is applied on top of it by next_transmission().
     std::size_t sendable_len(std::size_t space) const;
     // Whether a segment with `len` data bytes from snd_nxt_ would also carry our FIN.
     bool fin_sendable(std::size_t len) const;
@@ -295,8 +318,9 @@ class Connection {
 
     wire::SeqNum iss_;               // our initial sequence number; fixed
     wire::SeqNum snd_una_;           // SND.UNA: oldest unacknowledged; iss_ <= snd_una_ <= snd_max_
-    wire::SeqNum snd_nxt_;           // next to transmit; snd_una_ <= snd_nxt_ <= snd_max_ (an RTO
-                                     // rewinds it to snd_una_: go-back-N)
+    wire::SeqNum snd_nxt_;           // next new octet to send; snd_una_ <= snd_nxt_ <= snd_max_;
+                                     // below snd_max_ only while the SYN / SYN-ACK is owed again
+                                     // (retransmissions of data do not move it)
     wire::SeqNum snd_max_;           // RFC SND.NXT: highest sequence sent + 1; never decreases
     std::uint32_t snd_wnd_ = 0;      // SND.WND: the peer's last accepted window (unscaled)
     std::uint32_t max_snd_wnd_ = 0;  // the largest SND.WND seen (RFC 5961 §5.2 MAX.SND.WND)
@@ -344,8 +368,6 @@ class Connection {
     bool probe_owed_ = false;    // a window or keep-alive probe <SEQ=SND.UNA-1><ACK> is owed
     bool sws_override_ = false;  // persist expiry: send what the (small) window allows now
     std::optional<PendingRst> rst_pending_;  // a reset to send (reply to a bad segment, abort)
-    bool force_one_ = false;                 // after an RTO: send one segment even into a zero
-                                             // window, and bypass Nagle for it
 
     // ---- timers (Deadline::never when disarmed)
     Deadline rtx_timer_;        // RFC 6298 retransmission (also SYN, SYN-ACK); armed iff
@@ -368,12 +390,14 @@ class Connection {
     Instant rtt_sent_;               // when the timed segment was sent
     bool syn_timed_out_ = false;     // the SYN / SYN-ACK was retransmitted (RFC 6298 §5.7)
     std::uint32_t timeouts_ = 0;     // consecutive RTO expiries without an acceptable ACK
-    std::uint32_t retransmits_ = 0;  // segments resent after a timeout, over the life
+    std::uint32_t retransmits_ = 0;  // segments sent again (see retransmits()), over the life
     std::uint32_t rto_events_ = 0;   // retransmission timer expiries with data outstanding
-    std::optional<LossRecovery> recovery_;  // congestion window and loss recovery; engaged
-                                            // from ESTABLISHED on
-    Instant challenge_window_;              // start of the current 1 s challenge-ACK window
-    std::uint32_t challenges_ = 0;          // challenge ACKs sent in that window; <= limit
+    Instant last_data_sent_ = Instant::never();  // when a segment with data or SYN/FIN was last
+                                                 // sent (RFC 5681 §4.1 idle test); never before
+    std::optional<LossRecovery> recovery_;       // congestion window and loss recovery; engaged
+                                                 // from ESTABLISHED on
+    Instant challenge_window_;                   // start of the current 1 s challenge-ACK window
+    std::uint32_t challenges_ = 0;               // challenge ACKs sent in that window; <= limit
 
     // ---- receive buffer auto-tuning (Linux tcp_rcv_space_adjust)
     std::uint64_t bytes_read_ = 0;      // bytes the application has taken out of rx_, ever

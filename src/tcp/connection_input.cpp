@@ -275,17 +275,9 @@ bool Connection::process_ack(const TcpRepr& seg, Instant now) {
     persist_unanswered_ = 0;  // and answers our window probes (RFC 1122 §4.2.2.17)
     // RFC 2018: the SACK blocks are kept for the sender's scoreboard (peer_sack()).
     take_peer_sack(seg);
-    // "If SND.UNA =< SEG.ACK =< SND.NXT, the send window should be updated".
-    if (snd_una_ <= ack) update_send_window(seg);
-    if (snd_una_ < ack) {
-        // "If SND.UNA < SEG.ACK =< SND.NXT, then set SND.UNA <- SEG.ACK. Any segments on the
-        // retransmission queue that are thereby entirely acknowledged are removed."
-        std::size_t data = static_cast<std::size_t>(ack - snd_una_);
-        if (snd_una_ == iss_) --data;                                       // our SYN
-        if (fin_queued_ && snd_una_ <= fin_seq_ && ack > fin_seq_) --data;  // our FIN
-        const std::size_t freed = tx_.consume(data);
-        snd_una_ = ack;
-        if (snd_nxt_ < snd_una_) snd_nxt_ = snd_una_;
+    const bool advances = snd_una_ < ack;
+    if (advances) {
+        // The RTT sample comes first, so congestion control sees the SRTT after it.
         // RFC 7323 §4.1: with timestamps, every ACK of new data gives a sample from its TSecr.
         const bool ts_sampled = ts_rtt_sample(seg, now);
         // RFC 6298 §3 (Karn): only a segment never retransmitted is timed (timing_ is cleared
@@ -294,17 +286,44 @@ bool Connection::process_ack(const TcpRepr& seg, Instant now) {
             if (!ts_sampled) rtt_.sample(now - rtt_sent_, false);
             timing_ = false;
         }
+    }
+    AckOutcome outcome;
+    outcome.restart_rto = advances;
+    if (recovery_ && snd_una_ <= ack) {
+        // Every acceptable ACK (SND.UNA =< SEG.ACK =< SND.NXT) goes to loss recovery before
+        // SND.UNA moves: RFC 5681 §2 needs (b) SEG.LEN, (c) SYN/FIN and (e) whether the window
+        // changed to tell a duplicate ACK; RFC 6675 §4 Update() takes the SACK blocks.
+        AckSegment a;
+        a.ack = ack;
+        a.sacks = peer_sack_.sacks();
+        a.has_data = !seg.payload.empty();
+        a.syn_or_fin = seg.control == TcpControl::Syn || seg.control == TcpControl::Fin;
+        a.window_changed = scaled_window(seg) != snd_wnd_;
+        a.srtt = rtt_.srtt();
+        outcome = recovery_->on_ack(a, now);
+    }
+    // "If SND.UNA =< SEG.ACK =< SND.NXT, the send window should be updated".
+    if (snd_una_ <= ack) update_send_window(seg);
+    if (advances) {
+        // "If SND.UNA < SEG.ACK =< SND.NXT, then set SND.UNA <- SEG.ACK. Any segments on the
+        // retransmission queue that are thereby entirely acknowledged are removed."
+        std::size_t data = static_cast<std::size_t>(ack - snd_una_);
+        if (snd_una_ == iss_) --data;                                       // our SYN
+        if (fin_queued_ && snd_una_ <= fin_seq_ && ack > fin_seq_) --data;  // our FIN
+        const std::size_t freed = tx_.consume(data);
+        snd_una_ = ack;
+        if (snd_nxt_ < snd_una_) snd_nxt_ = snd_una_;
         if (snd_una_ == snd_max_) {
             rtx_timer_.disarm();  // RFC 6298 §5.2: all outstanding data acknowledged
             user_timer_.disarm();
         } else {
-            rtx_timer_.arm_after(now, rtt_.rto());  // RFC 6298 §5.3: new data acknowledged
+            // RFC 6298 §5.3: new data acknowledged, restart the timer - except on the later
+            // partial ACKs of a NewReno recovery (RFC 6582 §3.2 step 5, AckOutcome::restart_rto).
+            if (outcome.restart_rto) rtx_timer_.arm_after(now, rtt_.rto());
             if (config_.user_timeout > Duration::zero()) {
                 user_timer_.arm_after(now, config_.user_timeout);  // RFC 5482 §3
             }
         }
-        force_one_ = false;
-        // Congestion control seam (issue 4): on_ack(bytes acked, now) goes here.
         if (freed > 0) events_.push(Event{EventKind::Writable, {}, {}, {}});
     }
     arm_persist(now);

@@ -47,32 +47,35 @@ std::optional<TcpRepr> Connection::poll_transmit(Instant now, MutBytes payload_s
         return s;
     }
 
-    const std::size_t len = sendable_len(payload_space.size());
-    const bool fin = fin_sendable(len);
-    if (len > 0 || fin) {
-        TcpRepr d = base_segment();
-        d.seq = snd_nxt_;
-        d.ack = rcv_nxt_;
-        d.window = window_to_advertise();
-        // sendable_len() left room for these (RFC 6691 §2).
-        d.options = segment_options(true, now);
-        if (len > 0) {
-            // The one copy out of the send ring, into the frame's payload region.
-            const auto off = static_cast<std::size_t>(snd_nxt_ - tx_seq());
-            const SpanPair<Bytes> parts = tx_.peek(off, len);
-            std::memcpy(payload_space.data(), parts.first.data(), parts.first.size());
-            if (!parts.second.empty()) {
-                std::memcpy(payload_space.data() + parts.first.size(), parts.second.data(),
-                            parts.second.size());
+    if (recovery_ && data_state()) {
+        idle_restart(now);
+        const Transmission t = next_transmission(payload_space.size());
+        if (t.data > 0 || t.fin) {
+            TcpRepr d = base_segment();
+            d.seq = t.seq;
+            d.ack = rcv_nxt_;
+            d.window = window_to_advertise();
+            // next_transmission() left room for these (RFC 6691 §2).
+            d.options = segment_options(true, now);
+            if (t.data > 0) {
+                // The one copy out of the send ring, into the frame's payload region.
+                const auto off = static_cast<std::size_t>(t.seq - tx_seq());
+                const SpanPair<Bytes> parts = tx_.peek(off, t.data);
+                std::memcpy(payload_space.data(), parts.first.data(), parts.first.size());
+                if (!parts.second.empty()) {
+                    std::memcpy(payload_space.data() + parts.first.size(), parts.second.data(),
+                                parts.second.size());
+                }
+                d.payload = Bytes(payload_space.data(), t.data);
+                // PSH on the segment that empties what the application has queued (RFC 9293
+                // §3.9.1 leaves PSH to the sender; this is what Linux's tcp_push produces).
+                d.psh = off + t.data == tx_.size();
             }
-            d.payload = Bytes(payload_space.data(), len);
-            // PSH on the segment that empties what the application has queued (RFC 9293 §3.9.1
-            // leaves PSH to the sender; this is what Linux's tcp_push produces).
-            d.psh = off + len == tx_.size();
+            if (t.fin) d.control = TcpControl::Fin;
+            segment_sent(d, now);
+            recovery_->on_sent(t.plan, t.seq, static_cast<std::uint32_t>(d.segment_len()));
+            return d;
         }
-        if (fin) d.control = TcpControl::Fin;
-        segment_sent(d, now);
-        return d;
     }
 
     if (probe_owed_) {
@@ -119,8 +122,9 @@ bool Connection::something_owed() const {
     if (rst_pending_) return true;
     if (state_ == State::Closed || state_ == State::Listen) return false;
     if (syn_owed() || ack_now_ || probe_owed_) return true;
-    const std::size_t len = sendable_len(std::numeric_limits<std::size_t>::max());
-    return len > 0 || fin_sendable(len);
+    if (!recovery_ || !data_state()) return false;
+    const Transmission t = next_transmission(std::numeric_limits<std::size_t>::max());
+    return t.data > 0 || t.fin;
 }
 
 void Connection::run_timers(Instant now) {
@@ -173,16 +177,78 @@ void Connection::on_retransmit_timeout() {
         enter_closed(Errc::TimedOut);
         return;
     }
-    if (state_ == State::SynSent || state_ == State::SynReceived) syn_timed_out_ = true;
-    // RFC 6298 §5.4: "Retransmit the earliest segment that has not been acknowledged" — we go
-    // back to SND.UNA and resend from there (go-back-N; SACK-based recovery comes with issue 4).
-    // §5.5: "The host MUST set RTO <- RTO * 2 ("back off the timer")". §5.6: the timer restarts
-    // when the retransmission is sent (segment_sent).
+    // RFC 6298 §5.5: "The host MUST set RTO <- RTO * 2 ("back off the timer")". §5.6: the timer
+    // restarts when the retransmission is sent (segment_sent).
     rtt_.back_off();
-    snd_nxt_ = snd_una_;
     timing_ = false;  // RFC 6298 §3 (Karn)
-    force_one_ = true;
-    // Congestion control seam (issue 4): on_retransmit_timeout() (loss window) goes here.
+    if (recovery_ && data_state()) {
+        // RFC 6298 §5.4: "Retransmit the earliest segment that has not been acknowledged".
+        // LossRecovery sets ssthresh and cwnd = LW = 1 SMSS (RFC 5681 §3.1; RFC 9438 §4.8),
+        // forgets the SACK scoreboard (RFC 2018 §8) and resends from SND.UNA as the window
+        // opens again; next_transmission() sends what it plans.
+        recovery_->on_rto();
+        return;
+    }
+    // The SYN or SYN-ACK goes again (syn_owed()); RFC 6928 §2 then starts from one segment.
+    if (state_ == State::SynSent || state_ == State::SynReceived) syn_timed_out_ = true;
+    snd_nxt_ = snd_una_;
+}
+
+void Connection::idle_restart(Instant now) {
+    // RFC 5681 §4.1: "a TCP SHOULD set cwnd to no more than RW before beginning transmission if
+    // the TCP has not sent data in an interval exceeding the retransmission timeout."
+    if (snd_una_ != snd_max_ || last_data_sent_ == Instant::never()) return;
+    if (now - last_data_sent_ <= rtt_.rto()) return;
+    if (unsent_in_ring() == 0 && !(fin_queued_ && snd_max_ <= fin_seq_)) return;
+    recovery_->on_idle_restart();
+    // Once per idle period: the restart window applies from here on.
+    last_data_sent_ = now;
+}
+
+Connection::Transmission Connection::next_transmission(std::size_t space) const {
+    Transmission t;
+    // What the peer's window, SWS avoidance and Nagle allow of new data (RFC 1122 §4.2.3.4).
+    const std::size_t new_len = sendable_len(space);
+    const bool new_ok = new_len > 0 || fin_sendable(new_len);
+    t.plan = recovery_->next_segment(new_ok);
+    switch (t.plan.kind) {
+        case SendPlan::Kind::None:
+            return t;
+        case SendPlan::Kind::NewData:
+            if (!new_ok) return t;
+            // RFC 5681 §3.1 / RFC 6675 §5 step C: new data only within cwnd. Deviation: as
+            // Linux (whose cwnd counts segments) and BSD, a segment the congestion window would
+            // cut short waits for the next ACK instead of going out small; something is in
+            // flight whenever the room is below one segment (cwnd >= 1 SMSS), so an ACK or the
+            // RTO comes. The FIN rides on the last data without counting against cwnd.
+            if (new_len > t.plan.len) return t;
+            t.seq = snd_nxt_;
+            t.data = new_len;
+            t.fin = fin_sendable(new_len);
+            return t;
+        case SendPlan::Kind::Retransmit:
+        case SendPlan::Kind::Rescue:
+            break;
+    }
+    // A retransmission of [seq, seq + len), which may end with our FIN's number. It is sent
+    // whatever the peer's window now says (RFC 1122 §4.2.2.16 allows resending old data), and
+    // not held by Nagle or SWS avoidance: the data went out once already.
+    t.seq = t.plan.seq;
+    std::size_t data = t.plan.len;
+    if (fin_queued_ && t.seq + static_cast<std::int64_t>(data) > fin_seq_) {
+        data = static_cast<std::size_t>(std::max<std::int32_t>(0, fin_seq_ - t.seq));
+        t.fin = true;
+    }
+    // Bounded by the ring (defensive: the scoreboard and the ring cover the same octets).
+    const std::int32_t off = t.seq - tx_seq();
+    if (off < 0 || static_cast<std::size_t>(off) + data > tx_.size()) return Transmission{};
+    const std::size_t limit = payload_limit(space);
+    if (data > limit) {
+        data = limit;
+        t.fin = false;
+    }
+    t.data = data;
+    return t;
 }
 
 bool Connection::syn_owed() const {
@@ -209,15 +275,8 @@ std::size_t Connection::sendable_len(std::size_t space) const {
     // RFC 9293 §3.8.6: the usable window is SND.UNA + SND.WND - SND.NXT.
     const std::int64_t usable =
         static_cast<std::int64_t>(snd_wnd_) - static_cast<std::int64_t>(snd_nxt_ - snd_una_);
-    std::size_t allowed;
-    if (usable > 0) {
-        allowed = static_cast<std::size_t>(usable);
-    } else if (force_one_) {
-        allowed = 1;  // zero-window probe, or the first retransmission into a closed window
-    } else {
-        return 0;
-    }
-    // Congestion control seam: allowed = min(allowed, cwnd - flight).
+    if (usable <= 0) return 0;  // a closed window is probed by the persist timer
+    const auto allowed = static_cast<std::size_t>(usable);
     // A full-sized segment: the MSS less the options data segments carry now (RFC 6691 §2).
     const std::size_t full = payload_mss();
     const std::size_t win_len = std::min({unsent, allowed, full});
@@ -226,16 +285,14 @@ std::size_t Connection::sendable_len(std::size_t space) const {
     // fraction Fs of the maximum window can be sent" (Fs = 1/2, RFC 9293 §3.8.6.2.1); a segment
     // cut short by the window alone waits, until the override timeout (the persist timer,
     // sws_override_) expires.
-    if (win_len < full && win_len < unsent && 2 * win_len < max_snd_wnd_ && !force_one_ &&
-        !sws_override_) {
+    if (win_len < full && win_len < unsent && 2 * win_len < max_snd_wnd_ && !sws_override_) {
         return 0;
     }
     std::size_t len = std::min(win_len, payload_limit(space));
     // RFC 1122 §4.2.3.4 (Nagle, RFC 896): with data outstanding, hold a segment smaller than the
     // MSS until it is acknowledged, unless TCP_NODELAY, or this is the last data before our FIN.
     const bool outstanding = snd_nxt_ != snd_una_;
-    if (len < full && outstanding && !config_.no_delay && !force_one_ &&
-        !(fin_queued_ && len == unsent)) {
+    if (len < full && outstanding && !config_.no_delay && !(fin_queued_ && len == unsent)) {
         return 0;
     }
     return len;
@@ -320,9 +377,10 @@ void Connection::segment_sent(const TcpRepr& seg, Instant now) {
         rtt_seq_ = end;
         rtt_sent_ = now;
     }
-    snd_nxt_ = end;
+    // A retransmission of data leaves SND.NXT where it is; a resent SYN moves it past the SYN.
+    if (snd_nxt_ < end) snd_nxt_ = end;
     if (snd_max_ < end) snd_max_ = end;
-    force_one_ = false;
+    last_data_sent_ = now;
     sws_override_ = false;
     persist_timer_.disarm();  // something is in flight: its ACK (or the RTO) takes over
     // RFC 6298 §5.1: "Every time a packet containing data is sent (including a retransmission),

@@ -86,9 +86,11 @@ TEST(ZeroWindow, NoPersistTimerWhileDataIsInFlight) {
     h.send("abc");
     h.flush();
     h.deliver(seg().seq(kB).ack(kA).win(0));
-    // "abc" is in flight: its RTO (not a probe) comes first, and resends into the zero window.
+    // "abc" is in flight: its RTO (not a probe) comes first, and resends the segment at SND.UNA
+    // into the zero window (as Linux's tcp_retransmit_skb: it serves as the probe).
     ASSERT_TRUE(h.advance_to_poll_at());
-    EXPECT_SENT(h, seg().seq(kA).payload("a"));
+    EXPECT_EQ(h.conn().window_probes(), 0u);
+    EXPECT_SENT(h, seg().seq(kA).payload("abc"));
 }
 
 // ---- Sws

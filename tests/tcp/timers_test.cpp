@@ -56,7 +56,11 @@ TEST(Retransmit, GoBackResendsFromSndUna) {
     EXPECT_SENT(h, seg().seq(kA).payload(std::string(1460, 'g')));
     EXPECT_SENT(h, seg().seq(kA + 1460).payload(std::string(540, 'g')));
     ASSERT_TRUE(h.advance_to_poll_at());
+    // RFC 5681 §3.1: after the timeout cwnd is the loss window, one segment; the next goes when
+    // the first is acknowledged (slow start again).
     EXPECT_SENT(h, seg().seq(kA).payload(std::string(1460, 'g')));
+    EXPECT_SILENT(h);
+    h.deliver(seg().seq(kB).ack(kA + 1460));
     EXPECT_SENT(h, seg().seq(kA + 1460).payload(std::string(540, 'g')));
 }
 
