@@ -36,14 +36,32 @@ void FlowProbe::observe(const stack::Stack& stack, stack::ConnId conn, Instant n
         acked_at_last_rto_ = s.bytes_acked;
         longest_chain_ = std::max(longest_chain_, chain_);
     }
-    if (!ss_end_ && c->state() == tcp::State::Established &&
-        (s.ssthresh != std::numeric_limits<std::uint32_t>::max() ||
-         (pipe_full_bytes_ != 0 && s.cwnd >= pipe_full_bytes_))) {
-        ss_end_ = now;
-        ss_end_delivered_ = delivered;
+    // Slow start is over (for goodput) once the recovery from its first congestion event is
+    // over: everything sent before that event has been acknowledged (RFC 6582's "recover"
+    // point). A flow that never meets congestion left it when cwnd first filled the pipe.
+    if (c->state() == tcp::State::Established) {
+        if (!recover_ && s.ssthresh != std::numeric_limits<std::uint32_t>::max()) {
+            const std::uint32_t nxt = static_cast<std::uint32_t>(c->snd_nxt() - c->iss());
+            recover_ = std::min<std::uint64_t>(nxt == 0 ? 0 : nxt - 1, sent);
+        }
+        if (!pipe_full_ && pipe_full_bytes_ != 0 && s.cwnd >= pipe_full_bytes_)
+            pipe_full_ = Mark{now, delivered};
+        if (recover_ && !recovered_ && s.bytes_acked >= *recover_)
+            recovered_ = Mark{now, delivered};
     }
     last_ = s;
     seen_ = true;
+}
+
+std::optional<Instant> FlowProbe::slow_start_end() const {
+    const auto& m = recover_ ? recovered_ : pipe_full_;
+    if (!m) return std::nullopt;
+    return m->at;
+}
+
+std::uint64_t FlowProbe::delivered_at_slow_start_end() const {
+    const auto& m = recover_ ? recovered_ : pipe_full_;
+    return m ? m->delivered : 0;
 }
 
 }  // namespace ustack::sim

@@ -44,10 +44,11 @@ class FlowProbe {
     // The longest run of retransmission timeouts with no new data acknowledged in between
     // (a run of k means the last of them fired with the RTO backed off k - 1 times).
     std::uint32_t longest_rto_chain() const { return longest_chain_; }
-    // When slow start ended (the first congestion event, or cwnd first reached the pipe), and
+    // When slow start ended (cwnd first reached the pipe with no congestion event, or the
+    // recovery from the first congestion event was complete), and
     // how much the receiver had read by then; nullopt while it has not.
-    std::optional<Instant> slow_start_end() const { return ss_end_; }
-    std::uint64_t delivered_at_slow_start_end() const { return ss_end_delivered_; }
+    std::optional<Instant> slow_start_end() const;
+    std::uint64_t delivered_at_slow_start_end() const;
 
   private:
     std::uint64_t pipe_full_bytes_;
@@ -56,8 +57,13 @@ class FlowProbe {
     std::uint32_t chain_ = 0;
     std::uint32_t longest_chain_ = 0;
     std::uint64_t acked_at_last_rto_ = 0;
-    std::optional<Instant> ss_end_;
-    std::uint64_t ss_end_delivered_ = 0;
+    std::optional<std::uint64_t> recover_;  // bytes sent when the first congestion event came
+    struct Mark {
+        Instant at;
+        std::uint64_t delivered = 0;  // what the receiver had read by then
+    };
+    std::optional<Mark> pipe_full_;
+    std::optional<Mark> recovered_;
 };
 
 }  // namespace ustack::sim

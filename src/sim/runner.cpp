@@ -176,6 +176,7 @@ RunResult run(const RunConfig& config, dev::FrameSink* sink, TimeSeries* csv, Du
                 probes[i].observe(world.client().stack(), *c, now, sent(i), delivered(i));
     };
     world.client().add_poll_hook(observe);
+    observe(t0);
     if (csv != nullptr)
         csv->start(
             world.loop(), csv_interval, [&](std::size_t i) { return &probes[i]; }, n);
