@@ -163,6 +163,9 @@ class Connection {
     std::uint32_t bytes_in_flight() const;
     // Fast recoveries entered (three duplicate ACKs or RFC 6675 IsLost) over the life.
     std::uint32_t fast_retransmits() const { return recovery_ ? recovery_->fast_retransmits() : 0; }
+    // The loss-recovery state machine (its state, scoreboard and controller), for tests and
+    // traces; nullptr before ESTABLISHED.
+    const LossRecovery* loss_recovery() const { return recovery_ ? &*recovery_ : nullptr; }
     // Retransmission timer expiries with something outstanding (SYN, SYN-ACK, data, FIN) over
     // the life, including the last one that gave up.
     std::uint32_t rto_events() const { return rto_events_; }

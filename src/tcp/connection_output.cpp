@@ -247,6 +247,8 @@ Connection::Transmission Connection::next_transmission(std::size_t space) const 
         data = limit;
         t.fin = false;
     }
+    // A resend of the last data takes the FIN along, as the original did (it needs no room).
+    if (fin_queued_ && t.seq + static_cast<std::int64_t>(data) == fin_seq_) t.fin = true;
     t.data = data;
     return t;
 }
