@@ -210,6 +210,8 @@ Connection::Transmission Connection::next_transmission(std::size_t space) const 
     // What the peer's window, SWS avoidance and Nagle allow of new data (RFC 1122 §4.2.3.4).
     const std::size_t new_len = sendable_len(space);
     const bool new_ok = new_len > 0 || fin_sendable(new_len);
+    // Outside recovery only new data is ever planned (the common idle case, asked by poll_at()).
+    if (!new_ok && !recovery_->in_recovery()) return t;
     t.plan = recovery_->next_segment(new_ok);
     switch (t.plan.kind) {
         case SendPlan::Kind::None:
