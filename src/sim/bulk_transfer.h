@@ -20,6 +20,11 @@ struct BulkConfig {
     std::uint16_t port = 5001;
     std::uint64_t pattern_seed = 1;  // the data: byte i of the stream is pattern_byte(seed, i)
     bool verify = true;              // check every byte received (a bench may skip it)
+    // When non-zero, the client keeps at most max(256 KiB, this x cwnd) bytes queued in the send
+    // ring (as Linux sizes its send buffer from cwnd), so stop() leaves little to drain; the
+    // World's client poll hook must then call pump() (no Writable event comes while the ring
+    // has room).
+    std::uint32_t queue_cwnds = 0;
 };
 
 // The byte at `offset` of the pattern stream: 8-byte blocks of SplitMix64 over the block index,
@@ -47,6 +52,10 @@ class BulkTransfer {
     // Ends the stream where it is now: no more bytes are queued, and the client closes once the
     // bytes already accepted by send() are sent (a run of fixed duration ends its flows so).
     void stop();
+    // Writes what the send ring (and queue_cwnds) allows now.
+    void pump() {
+        if (client_conn_) pump_send();
+    }
 
     std::uint64_t sent() const { return sent_; }
     std::uint64_t received() const { return received_; }

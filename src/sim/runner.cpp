@@ -117,6 +117,7 @@ RunResult run(const RunConfig& config, dev::FrameSink* sink, TimeSeries* csv, Du
                            : config.bytes;
             bc.port = static_cast<std::uint16_t>(kFirstPort + i);
             bc.pattern_seed = pattern_seed(config.seed, i);
+            if (config.duration > Duration::zero()) bc.queue_cwnds = 4;
             bulks.push_back(std::make_unique<BulkTransfer>(world, bc));
         }
         // After the BulkTransfers' own handlers: the end of stream is seen as it is read.
@@ -171,6 +172,9 @@ RunResult run(const RunConfig& config, dev::FrameSink* sink, TimeSeries* csv, Du
         return bulk ? bulks[i]->server_connection() : rr->server_connection();
     };
     auto observe = [&](Instant now) {
+        if (bulk && config.duration > Duration::zero())
+            for (auto& b : bulks)
+                b->pump();
         for (std::size_t i = 0; i < n; ++i)
             if (const auto c = client_conn(i))
                 probes[i].observe(world.client().stack(), *c, now, sent(i), delivered(i));
