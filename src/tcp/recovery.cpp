@@ -163,8 +163,14 @@ void LossRecovery::enter_fast_recovery() {
 }
 
 void LossRecovery::exit_recovery() {
-    // RFC 6582 §3.2 step 6 (full ACK) sets cwnd; after an RTO recovery slow start goes on.
-    if (state_ == RecoveryState::FastRecovery) cc_.on_recovery_exit(board_.flight_size());
+    // RFC 6582 §3.2 step 6 (full ACK) deflates the NewReno window (option (1), which avoids a
+    // burst without pacing). RFC 6675 §5 leaves cwnd at the ssthresh set on entry: with SACK the
+    // window was never inflated, and deflating it to FlightSize would punish a sender whose
+    // ACKs came in a burst (nothing could be sent between them). After an RTO recovery slow
+    // start goes on.
+    if (state_ == RecoveryState::FastRecovery && !sack_) {
+        cc_.on_recovery_exit(board_.flight_size());
+    }
     state_ = RecoveryState::Open;
     dupacks_ = 0;
     inflation_ = 0;

@@ -34,11 +34,14 @@ struct Result {
     State client_state = State::Closed;
     State server_state = State::Closed;
     Instant end;
+    // The client's (uploader's) loss-recovery counters at the end.
+    std::uint32_t fast_retransmits = 0;
+    std::uint32_t rto_events = 0;
+    std::uint32_t retransmits = 0;
 };
 
 Result run(const std::string& upload, const std::string& download, double loss, double reorder,
-           std::uint64_t seed) {
-    Config cfg;
+           std::uint64_t seed, Config cfg = Config{}) {
     cfg.time_wait = Duration::seconds(1);
     Lcg rng{seed};
     Instant now = Instant::from_micros(0);
@@ -124,6 +127,9 @@ Result run(const std::string& upload, const std::string& download, double loss, 
         now = std::max(now, next);
     }
     r.client_state = client->state();
+    r.fast_retransmits = client->fast_retransmits();
+    r.rto_events = client->rto_events();
+    r.retransmits = client->retransmits();
     r.server_state = server ? server->state() : State::Closed;
     r.end = now;
     return r;
@@ -163,6 +169,27 @@ TEST(Retransmit, ReorderingLoopbackDeliversBytesIntact) {
     EXPECT_TRUE(r.received_by_client == down);
     EXPECT_EQ(r.client_state, State::Closed);
     EXPECT_EQ(r.server_state, State::Closed);
+}
+
+// Losses in a long transfer are repaired mostly by fast retransmit (RFC 5681 §3.2, RFC 6675 with
+// SACK, RFC 6582 without), not by the retransmission timer.
+TEST(Recovery, LossyLoopbackRepairsLossesByFastRetransmit) {
+    const auto up = pattern(2000000, 7);
+    for (const bool sack : {true, false}) {
+        for (const CongestionControl cc : {CongestionControl::Cubic, CongestionControl::NewReno}) {
+            Config cfg;
+            cfg.sack = sack;
+            cfg.congestion = cc;
+            const Result r = run(up, "", 0.01, 0.0, 17, cfg);
+            SCOPED_TRACE(testing::Message() << "sack " << sack << " cc " << static_cast<int>(cc));
+            EXPECT_TRUE(r.received_by_server == up);
+            EXPECT_EQ(r.client_state, State::Closed);
+            EXPECT_EQ(r.server_state, State::Closed);
+            EXPECT_GT(r.fast_retransmits, 0u);
+            EXPECT_LT(r.rto_events, r.fast_retransmits);
+            EXPECT_GE(r.retransmits, r.fast_retransmits + r.rto_events);
+        }
+    }
 }
 
 }  // namespace

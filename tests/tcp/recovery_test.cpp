@@ -353,6 +353,8 @@ TEST(SackRecovery, PartialAckStaysAndFullAckExits) {
     EXPECT_TRUE(out.exited_recovery);
     EXPECT_EQ(snd.r.state(), RecoveryState::Open);
     EXPECT_EQ(snd.r.scoreboard().high_rxt(), snd.r.scoreboard().high_ack());
+    // RFC 6675 §5: cwnd stays at the ssthresh set on entry (no RFC 6582 deflation).
+    EXPECT_EQ(snd.r.cwnd(), snd.r.ssthresh());
 }
 
 TEST(SackRecovery, RescueRetransmissionWhenNoNewDataRemains) {
