@@ -9,9 +9,9 @@
 namespace ustack::sim {
 namespace {
 
-RunConfig two_flows(tcp::CongestionControl cc) {
+RunConfig two_flows(tcp::CongestionControl cc, std::uint64_t rate_bps = 10'000'000) {
     RunConfig c;
-    c.link.rate_bps = 10'000'000;
+    c.link.rate_bps = rate_bps;
     c.link.one_way_delay = Duration::millis(10);  // RTT 20 ms, queue one BDP
     c.cc = cc;
     c.flows = 2;
@@ -32,7 +32,7 @@ void expect_fair(const RunConfig& c) {
     const double total =
         static_cast<double>(r.flows[0].delivered_second_half + r.flows[1].delivered_second_half) *
         8 / r.second_half.as_seconds();
-    EXPECT_GE(total, 0.8 * 10e6) << format_summary(c, r);
+    EXPECT_GE(total, 0.8 * static_cast<double>(c.link.rate_bps)) << format_summary(c, r);
 }
 
 TEST(Fairness, TwoCubicFlowsConverge) {
@@ -41,6 +41,15 @@ TEST(Fairness, TwoCubicFlowsConverge) {
 
 TEST(Fairness, TwoNewRenoFlowsConverge) {
     expect_fair(two_flows(tcp::CongestionControl::NewReno));
+}
+
+// The same at 100 Mbit/s (a bandwidth-delay product of 167 segments rather than 17).
+TEST(Fairness, TwoCubicFlowsConvergeAt100Mbits) {
+    expect_fair(two_flows(tcp::CongestionControl::Cubic, 100'000'000));
+}
+
+TEST(Fairness, TwoNewRenoFlowsConvergeAt100Mbits) {
+    expect_fair(two_flows(tcp::CongestionControl::NewReno, 100'000'000));
 }
 
 }  // namespace
