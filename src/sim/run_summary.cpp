@@ -59,6 +59,12 @@ std::string state_text(const std::optional<tcp::State>& s) {
     return s ? std::string(tcp::to_string(*s)) : std::string("never opened");
 }
 
+std::string identical_text(const FlowResult& f) {
+    if (f.byte_identical) return "yes";
+    if (f.mismatch) return "NO (bytes differ from what was sent)";
+    return "NO (incomplete)";
+}
+
 std::string window_text(std::uint32_t bytes) {
     if (bytes == std::numeric_limits<std::uint32_t>::max()) return "infinite";
     return fmt::format("{} B", bytes);
@@ -99,11 +105,11 @@ std::string format_summary(const RunConfig& c, const RunResult& r) {
         out += fmt::format("{}:\n", who);
         if (c.workload == Workload::Bulk) {
             out += fmt::format("  data           {} of {} bytes read, byte-identical: {}\n",
-                               f.received, f.expected, f.byte_identical ? "yes" : "NO");
+                               f.received, f.expected, identical_text(f));
         } else {
             out += fmt::format(
                 "  data           {} of {} bytes read (both ways), byte-identical: {}\n",
-                f.received, f.expected, f.byte_identical ? "yes" : "NO");
+                f.received, f.expected, identical_text(f));
         }
         if (f.completed) {
             out += fmt::format("  completion     {} after connect\n",

@@ -239,6 +239,7 @@ RunResult run(const RunConfig& config, dev::FrameSink* sink, TimeSeries* csv, Du
             f.received = b.received();
             f.byte_identical = b.server_eof() && b.sent() == f.expected &&
                                b.received() == f.expected && !b.first_mismatch();
+            f.mismatch = b.first_mismatch().has_value();
             f.client_error = b.client_error();
             f.server_error = b.server_error();
         } else {
@@ -247,6 +248,7 @@ RunResult run(const RunConfig& config, dev::FrameSink* sink, TimeSeries* csv, Du
             f.byte_identical = rr->data_intact() &&
                                rr->server_received() == rr->expected_at_server() &&
                                rr->client_received() == rr->expected_at_client();
+            f.mismatch = !rr->data_intact();
             f.client_error = rr->client_error();
             f.server_error = rr->server_error();
             r.transactions = rr->transactions();

@@ -25,6 +25,7 @@ struct FlowResult {
     std::uint64_t expected = 0;        // bytes the receiver should have read (rr/echo: both ways)
     std::uint64_t received = 0;        // bytes the receivers read
     bool byte_identical = false;       // received == expected and every byte matched the pattern
+    bool mismatch = false;             // some byte read differed from what was sent
     Instant started;                   // connect()
     std::optional<Instant> completed;  // the last byte read (bulk: the end of stream)
     std::optional<Instant> slow_start_end;

@@ -55,6 +55,18 @@ SoakOutcome judge_soak(RunResult result) {
         o.why = "a listen() or connect() failed";
     } else if (!result.finished) {
         o.why = "not finished within the time limit";
+        for (std::size_t i = 0; i < result.flows.size(); ++i) {
+            const FlowResult& f = result.flows[i];
+            if (f.byte_identical && f.closed_cleanly()) continue;
+            o.why += fmt::format(
+                "; flow {}: {} of {} bytes read, client {}, server {}, smoothed RTT {} ms, {} RTO "
+                "events",
+                i, f.received, f.expected,
+                f.client_state ? tcp::to_string(*f.client_state) : "never opened",
+                f.server_state ? tcp::to_string(*f.server_state) : "never opened",
+                f.last.srtt.as_millis(), f.last.rto_events);
+            break;
+        }
     }
     for (std::size_t i = 0; i < result.flows.size() && o.why.empty(); ++i) {
         const FlowResult& f = result.flows[i];
