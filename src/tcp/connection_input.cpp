@@ -289,7 +289,11 @@ bool Connection::process_ack(const TcpRepr& seg, Instant now) {
     }
     AckOutcome outcome;
     outcome.restart_rto = advances;
-    if (recovery_ && snd_una_ <= ack) {
+    // An ACK that moves nothing while nothing is outstanding and carries no SACK block (what a
+    // receiver sees on every data segment) cannot be a duplicate (RFC 5681 §2 (a)) and changes
+    // no scoreboard: loss recovery is not asked.
+    const bool idle_ack = ack == snd_una_ && snd_una_ == snd_max_ && peer_sack_.count == 0;
+    if (recovery_ && snd_una_ <= ack && !idle_ack) {
         // Every acceptable ACK (SND.UNA =< SEG.ACK =< SND.NXT) goes to loss recovery before
         // SND.UNA moves: RFC 5681 §2 needs (b) SEG.LEN, (c) SYN/FIN and (e) whether the window
         // changed to tell a duplicate ACK; RFC 6675 §4 Update() takes the SACK blocks.

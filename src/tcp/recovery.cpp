@@ -11,11 +11,11 @@ using wire::SeqNum;
 LossRecovery::LossRecovery(CongestionControl kind, std::uint32_t smss,
                            std::uint32_t initial_window_segments, bool sack, SeqNum snd_una)
     : cc_(kind, smss, initial_window_segments),
-      board_(snd_una, smss),
       sack_(sack),
       recover_(snd_una),
       rtx_next_(snd_una),
-      rto_una_(snd_una) {}
+      rto_una_(snd_una),
+      board_(snd_una, smss) {}
 
 std::uint32_t LossRecovery::cwnd() const {
     if (state_ != RecoveryState::FastRecovery || sack_) return cc_.cwnd();

@@ -113,7 +113,6 @@ class LossRecovery {
     bool cwnd_limited(std::uint32_t flight_before) const;
 
     CongestionController cc_;  // cwnd and ssthresh
-    Scoreboard board_;         // SND.UNA, SND.MAX, SACKed ranges, HighRxt, RescueRxt
     bool sack_;                // SACK in use; fixed for the connection
     RecoveryState state_ = RecoveryState::Open;
     std::uint32_t dupacks_ = 0;      // RFC 6675 DupAcks / RFC 5681 count; 0 when not Open
@@ -130,6 +129,8 @@ class LossRecovery {
     std::uint32_t fast_retransmits_ = 0;  // fast recoveries entered
     std::uint32_t rto_events_ = 0;        // on_rto() calls
     std::uint32_t dsacks_ = 0;            // D-SACK blocks received
+    // Last, as its ranges array is large: the fields above stay in a few cache lines.
+    Scoreboard board_;  // SND.UNA, SND.MAX, SACKed ranges, HighRxt, RescueRxt
 };
 
 }  // namespace ustack::tcp

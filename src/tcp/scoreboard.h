@@ -120,10 +120,11 @@ class Scoreboard {
     std::uint32_t rxt_end_ = 0;   // HighRxt + 1 as offset; <= data_end_
     wire::SeqNum rescue_rxt_;     // RescueRxt + 1; meaningful while rescue_valid_
     bool rescue_valid_ = false;   // RescueRxt is defined and not yet passed by SND.UNA
+    std::size_t count_ = 0;       // count_ <= kMaxRanges
+    std::uint32_t sacked_ = 0;    // sum of ranges_ lengths
+    // Last: the fields above (used on every segment) share cache lines with the ones before.
     std::array<Range, kMaxRanges> ranges_{};  // [0, count_): sorted, disjoint, non-adjacent,
                                               // start < end <= data_end_
-    std::size_t count_ = 0;                   // count_ <= kMaxRanges
-    std::uint32_t sacked_ = 0;                // sum of ranges_ lengths
 };
 
 }  // namespace ustack::tcp
