@@ -91,11 +91,18 @@ TEST_F(SimCli, WritesPcapAndCsv) {
     EXPECT_GT(std::filesystem::file_size(dir_.file("s.pcap")), 200'000u);
 }
 
-TEST_F(SimCli, SameSeedSameOutput) {
-    const std::string args = "--bytes 300k --loss 3% --reorder 2% --dup 1% --corrupt 1% --seed 9";
-    const CommandResult a = sim(args);
+TEST_F(SimCli, SameSeedSameOutputAndCapture) {
+    const std::string args =
+        "--bytes 300k --loss 3% --reorder 2% --dup 1% --corrupt 1% --pcap d.pcap";
+    const CommandResult a = sim(args + " --seed 9");
     ASSERT_EQ(a.exit_code, 0) << a.err;
-    EXPECT_EQ(a.out, sim(args).out);
+    const std::string first = testing::read_file(dir_.file("d.pcap"));
+    EXPECT_GT(first.size(), 300'000u);
+    EXPECT_EQ(a.out, sim(args + " --seed 9").out);
+    EXPECT_TRUE(first == testing::read_file(dir_.file("d.pcap")));
+    const CommandResult other = sim(args + " --seed 10");
+    ASSERT_EQ(other.exit_code, 0) << other.err;
+    EXPECT_NE(a.out, other.out);
 }
 
 TEST_F(SimCli, BadInputIsOneClearMessageAndExitCodeOne) {
