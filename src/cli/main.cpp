@@ -3,6 +3,7 @@
 
 #include "cli/demo_command.h"
 #include "cli/print_command.h"
+#include "cli/sim_command.h"
 
 int main(int argc, char** argv) {
     CLI::App app{
@@ -15,6 +16,8 @@ int main(int argc, char** argv) {
     auto* print = ustack::cli::add_print_command(app, print_args);
     ustack::cli::DemoArgs demo_args;
     auto* demo = ustack::cli::add_demo_command(app, demo_args);
+    ustack::cli::SimArgs sim_args;
+    auto* sim = ustack::cli::add_sim_command(app, sim_args);
 
     try {
         app.parse(argc, argv);
@@ -24,5 +27,6 @@ int main(int argc, char** argv) {
     }
     if (print->parsed()) return ustack::cli::run_print(print_args);
     if (demo->parsed()) return ustack::cli::run_demo(demo_args);
+    if (sim->parsed()) return ustack::cli::run_sim(sim_args);
     return 1;
 }

@@ -2,11 +2,15 @@
 
 #include <algorithm>
 
+#include "tcp/connection.h"
+
 namespace ustack::sim {
 
 namespace {
 
 constexpr std::size_t kChunk = 64 * 1024;
+// queue_cwnds never holds the send ring below this (the smallest buffer RunConfig sizes).
+constexpr std::size_t kMinQueue = 256 * 1024;
 
 std::uint64_t splitmix64(std::uint64_t x) {
     x += 0x9e3779b97f4a7c15ull;
@@ -67,7 +71,16 @@ void BulkTransfer::pump_send() {
                  static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, config_.bytes - sent_)));
         }
         const std::size_t skip = static_cast<std::size_t>(sent_ - chunk_at_);
-        const auto n = s.send(*client_conn_, Bytes(chunk_.data() + skip, chunk_len_ - skip));
+        std::size_t len = chunk_len_ - skip;
+        if (config_.queue_cwnds != 0) {
+            const tcp::Connection* c = s.connection(*client_conn_);
+            if (c == nullptr) return;
+            const std::size_t cap =
+                std::max<std::size_t>(kMinQueue, std::size_t{config_.queue_cwnds} * c->cwnd());
+            if (c->send_queue() >= cap) return;
+            len = std::min(len, cap - c->send_queue());
+        }
+        const auto n = s.send(*client_conn_, Bytes(chunk_.data() + skip, len));
         if (!n || *n == 0) return;  // WouldBlock: wait for Writable
         sent_ += *n;
     }
@@ -75,6 +88,12 @@ void BulkTransfer::pump_send() {
         client_released_ = true;
         (void)s.close(*client_conn_);  // FIN after the queued data
     }
+}
+
+void BulkTransfer::stop() {
+    if (client_released_ || !client_conn_) return;
+    config_.bytes = sent_;
+    pump_send();
 }
 
 void BulkTransfer::drain_receive() {
@@ -120,7 +139,9 @@ void BulkTransfer::on_client(const stack::Event& e) {
 }
 
 void BulkTransfer::on_server(const stack::Event& e) {
-    if (e.kind == stack::EventKind::Acceptable && listener_ && !server_conn_) {
+    if (e.kind == stack::EventKind::Acceptable) {
+        if (!listener_ || server_conn_ || e.listener() == nullptr || *e.listener() != *listener_)
+            return;
         if (const auto c = world_.server().stack().accept(*listener_)) server_conn_ = *c;
         drain_receive();
         return;

@@ -20,6 +20,11 @@ struct BulkConfig {
     std::uint16_t port = 5001;
     std::uint64_t pattern_seed = 1;  // the data: byte i of the stream is pattern_byte(seed, i)
     bool verify = true;              // check every byte received (a bench may skip it)
+    // When non-zero, the client keeps at most max(256 KiB, this x cwnd) bytes queued in the send
+    // ring (as Linux sizes its send buffer from cwnd), so stop() leaves little to drain; the
+    // World's client poll hook must then call pump() (no Writable event comes while the ring
+    // has room).
+    std::uint32_t queue_cwnds = 0;
 };
 
 // The byte at `offset` of the pattern stream: 8-byte blocks of SplitMix64 over the block index,
@@ -31,7 +36,8 @@ void pattern_fill(std::uint64_t seed, std::uint64_t offset, MutBytes out);
 // The server listens and the client connects when start() is called; the client writes the
 // whole stream as fast as TCP takes it, then closes; the server reads until the end of stream,
 // checking each byte, then closes. Event handlers on the World's hosts do all of it (they stay
-// registered for the World's life: one BulkTransfer per World). Nothing is allocated per segment.
+// registered for the World's life). Several BulkTransfers may share a World when their ports
+// differ: each accepts only from its own listener. Nothing is allocated per segment.
 class BulkTransfer {
   public:
     BulkTransfer(World& world, const BulkConfig& config);
@@ -43,6 +49,13 @@ class BulkTransfer {
     // Every byte arrived, the end of stream was read and both sides closed their handles (the
     // connections may still be in TIME-WAIT or LAST-ACK).
     bool done() const { return server_eof_ && client_released_ && server_released_; }
+    // Ends the stream where it is now: no more bytes are queued, and the client closes once the
+    // bytes already accepted by send() are sent (a run of fixed duration ends its flows so).
+    void stop();
+    // Writes what the send ring (and queue_cwnds) allows now.
+    void pump() {
+        if (client_conn_) pump_send();
+    }
 
     std::uint64_t sent() const { return sent_; }
     std::uint64_t received() const { return received_; }
@@ -51,6 +64,9 @@ class BulkTransfer {
     std::optional<Errc> client_error() const { return client_error_; }
     std::optional<Errc> server_error() const { return server_error_; }
     std::optional<stack::ConnId> client_connection() const { return client_conn_; }
+    std::optional<stack::ConnId> server_connection() const { return server_conn_; }
+    // The server has read the end of the stream.
+    bool server_eof() const { return server_eof_; }
 
   private:
     void on_client(const stack::Event& e);

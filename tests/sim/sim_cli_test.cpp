@@ -1,0 +1,153 @@
+// `ustack sim` as a user runs it: the summary of each workload, the pcap and CSV it writes, the
+// exit codes, and one clear message with exit code 1 for bad input.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+#include "sim_util.h"
+
+namespace ustack::sim {
+namespace {
+
+using testing::CommandResult;
+using testing::run_command;
+
+class SimCli : public ::testing::Test {
+  protected:
+    CommandResult sim(const std::string& args) {
+        return run_command("cd '" + dir_.path() + "' && '" USTACK_BINARY "' sim " + args);
+    }
+    void TearDown() override {
+        if (!HasFailure()) return;
+        dir_.keep();
+        std::printf("kept the sim's directory: %s\n", dir_.path().c_str());
+    }
+    testing::TempDir dir_;
+};
+
+bool has(const std::string& text, const std::string& what) {
+    return text.find(what) != std::string::npos;
+}
+
+TEST_F(SimCli, BulkSummary) {
+    const CommandResult r = sim("--bytes 1M --rate 10M --rtt 20ms --loss 1% --seed 3");
+    ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+    for (const char* line : {
+             "ustack sim: bulk over 10 Mbit/s, RTT 20 ms (one-way delay 10 ms), queue 16 frames, "
+             "loss 1% (each way)\n",
+             "  CUBIC, SACK on, buffers ",
+             "seed 3\n",
+             "  data           1000000 of 1000000 bytes read, byte-identical: yes\n",
+             "  completion     ",
+             "  goodput        ",
+             " Mbit/s (connect to last byte)\n",
+             "  retransmits    ",
+             " fast retransmits; ",
+             "  final cwnd     ",
+             "smoothed RTT ",
+             "  final states   client TIME-WAIT, server CLOSED\n",
+         }) {
+        EXPECT_TRUE(has(r.out, line)) << "missing: " << line << "\n" << r.out;
+    }
+}
+
+TEST_F(SimCli, DelayIsOneWay) {
+    const CommandResult r = sim("--bytes 10k --delay 30ms --cc newreno --no-sack");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_TRUE(has(r.out, "RTT 60 ms (one-way delay 30 ms)")) << r.out;
+    EXPECT_TRUE(has(r.out, "  NewReno, SACK off,")) << r.out;
+}
+
+TEST_F(SimCli, EchoAndRequestResponse) {
+    CommandResult r = sim("--workload echo --bytes 100k --loss 0.02");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_TRUE(has(r.out, "200000 of 200000 bytes read (both ways), byte-identical: yes"))
+        << r.out;
+    r = sim("--workload rr --request 200 --response 3000 --count 10");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_TRUE(has(r.out, "transactions: 10 of 10; latency mean ")) << r.out;
+}
+
+TEST_F(SimCli, FlowsWithDurationReportFairness) {
+    const CommandResult r = sim("--flows 2 --duration 2s --rate 10M");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_TRUE(has(r.out, "flow 0:\n")) << r.out;
+    EXPECT_TRUE(has(r.out, "flow 1:\n")) << r.out;
+    EXPECT_TRUE(has(r.out, "fairness: Jain index ")) << r.out;
+}
+
+TEST_F(SimCli, WritesPcapAndCsv) {
+    const CommandResult r = sim("--bytes 200k --pcap s.pcap --csv s.csv --interval 5ms");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_TRUE(has(r.out, "frames written to s.pcap")) << r.out;
+    EXPECT_TRUE(has(r.out, "rows written to s.csv")) << r.out;
+    const std::string csv = testing::read_file(dir_.file("s.csv"));
+    EXPECT_TRUE(
+        csv.starts_with("time_s,flow,cwnd_bytes,ssthresh_bytes,in_flight_bytes,srtt_ms,"
+                        "rwnd_bytes,bytes_acked\n0.000000,0,"))
+        << csv.substr(0, 200);
+    EXPECT_GT(std::filesystem::file_size(dir_.file("s.pcap")), 200'000u);
+}
+
+TEST_F(SimCli, SameSeedSameOutputAndCapture) {
+    const std::string args =
+        "--bytes 300k --loss 3% --reorder 2% --dup 1% --corrupt 1% --pcap d.pcap";
+    const CommandResult a = sim(args + " --seed 9");
+    ASSERT_EQ(a.exit_code, 0) << a.err;
+    const std::string first = testing::read_file(dir_.file("d.pcap"));
+    EXPECT_GT(first.size(), 300'000u);
+    EXPECT_EQ(a.out, sim(args + " --seed 9").out);
+    EXPECT_TRUE(first == testing::read_file(dir_.file("d.pcap")));
+    const CommandResult other = sim(args + " --seed 10");
+    ASSERT_EQ(other.exit_code, 0) << other.err;
+    EXPECT_NE(a.out, other.out);
+}
+
+TEST_F(SimCli, BadInputIsOneClearMessageAndExitCodeOne) {
+    for (const auto& [args, message] : std::initializer_list<std::pair<const char*, const char*>>{
+             {"--loss 150%", "ustack sim: --loss 150%: not a probability"},
+             {"--loss 1", "ustack sim: --loss 1: not a probability"},
+             {"--reorder abc", "ustack sim: --reorder abc: not a probability"},
+             {"--corrupt -0.1", "ustack sim: --corrupt -0.1: not a probability"},
+             {"--rate fast", "ustack sim: --rate fast: not a rate"},
+             {"--delay 1h", "ustack sim: --delay 1h: not a time"},
+             {"--rtt 30s", "ustack sim: --rtt 30s: not a time"},
+             {"--bytes lots", "ustack sim: --bytes lots: not a size"},
+             {"--queue 0", "ustack sim: --queue 0: not a number of frames"},
+             {"--workload echo --flows 2", "ustack sim: --flows is for --workload bulk"},
+             {"--flows 3 --duration 2s --stagger 1s", "every flow must start before --duration"},
+             {"--csv /nonexistent-dir/x.csv", "ustack sim: cannot write /nonexistent-dir/x.csv"},
+         }) {
+        const CommandResult r = sim(std::string(args) + " --count 1");
+        EXPECT_EQ(r.exit_code, 1) << args;
+        EXPECT_TRUE(has(r.err, message)) << args << ": " << r.err;
+        EXPECT_EQ(r.out, "") << args;
+    }
+    const CommandResult both = sim("--delay 1ms --rtt 2ms");
+    EXPECT_EQ(both.exit_code, 1);
+    EXPECT_TRUE(has(both.err, "excludes")) << both.err;
+    const CommandResult cc = sim("--cc vegas");
+    EXPECT_EQ(cc.exit_code, 1);
+}
+
+TEST_F(SimCli, HelpNamesTheOptions) {
+    const CommandResult r = sim("--help");
+    ASSERT_EQ(r.exit_code, 0);
+    for (const char* option :
+         {"--workload", "--bytes",   "--request", "--response", "--count", "--rate",
+          "--delay",    "ONE-WAY",   "--rtt",     "--queue",    "--loss",  "--reorder",
+          "--dup",      "--corrupt", "--cc",      "--no-sack",  "--seed",  "--flows",
+          "--duration", "--pcap",    "--csv",     "--table",    "--soak"})
+        EXPECT_TRUE(has(r.out, option)) << option;
+}
+
+TEST_F(SimCli, SmallSoakPasses) {
+    const CommandResult r = sim("--soak 3 --soak-from 100");
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_TRUE(has(r.out, "soak: 3 seeds from 100: 3 passed, 0 failed")) << r.out;
+}
+
+}  // namespace
+}  // namespace ustack::sim
