@@ -43,9 +43,9 @@ int run_get(const GetArgs& args) {
     options.connect_timeout = Duration::micros(static_cast<std::int64_t>(args.timeout * 1e6));
     options.read_timeout = options.connect_timeout;
     const Instant start = net.loop().now();
-    const auto r = app::http_get(net.reactor(), *url, [&](Bytes b) {
-        return std::fwrite(b.data(), 1, b.size(), out) == b.size();
-    }, options);
+    const auto r = app::http_get(
+        net.reactor(), *url,
+        [&](Bytes b) { return std::fwrite(b.data(), 1, b.size(), out) == b.size(); }, options);
     const bool write_ok = std::fflush(out) == 0 && (out == stdout || std::fclose(out) == 0);
     if (!r) {
         fmt::print(stderr, "ustack get: {}: {}\n", args.url, r.error());

@@ -24,7 +24,8 @@ std::optional<wire::IpAddress> default_peer(const stack::InterfaceAddress& a) {
         const std::uint32_t mask = a.prefix_len == 0 ? 0 : ~std::uint32_t{0} << (32 - a.prefix_len);
         const std::uint32_t net = v4->to_u32() & mask;
         const std::uint32_t first = net + 1;
-        return wire::IpAddress(wire::Ipv4Address::from_u32(first == v4->to_u32() ? first + 1 : first));
+        return wire::IpAddress(
+            wire::Ipv4Address::from_u32(first == v4->to_u32() ? first + 1 : first));
     }
     const auto* v6 = a.address.v6();
     if (a.prefix_len >= 127) return std::nullopt;

@@ -37,8 +37,7 @@ int run_ping(const PingArgs& args) {
         std::fputs("ustack ping: --count, --interval and --wait must not be negative\n", stderr);
         return 1;
     }
-    auto session =
-        NetSession::open(args.net, static_cast<std::uint16_t>(::getpid() & 0xffff));
+    auto session = NetSession::open(args.net, static_cast<std::uint16_t>(::getpid() & 0xffff));
     if (!session) {
         fmt::print(stderr, "ustack ping: {}\n", session.error());
         return 1;
@@ -77,7 +76,8 @@ int run_ping(const PingArgs& args) {
             sent_at[seq] = now;
         else
             fmt::print("ustack ping: sending icmp_seq={} failed (device queue full)\n", seq);
-        if (args.count == 0 || transmitted < args.count) net.loop().call_at(now + interval, send_one);
+        if (args.count == 0 || transmitted < args.count)
+            net.loop().call_at(now + interval, send_one);
     };
     net.loop().call_at(net.loop().now(), send_one);
     const Instant started = rt::RealLoop::clock_now();

@@ -14,10 +14,10 @@ namespace ustack::cli {
 struct PingArgs {
     NetArgs net;
     std::string host;
-    int count = 4;            // -c; 0: until SIGINT
-    double interval = 1.0;    // -i seconds
-    std::size_t size = 56;    // -s data bytes
-    double wait = 2.0;        // -W seconds for the last reply
+    int count = 4;          // -c; 0: until SIGINT
+    double interval = 1.0;  // -i seconds
+    std::size_t size = 56;  // -s data bytes
+    double wait = 2.0;      // -W seconds for the last reply
 };
 
 CLI::App* add_ping_command(CLI::App& app, PingArgs& args);

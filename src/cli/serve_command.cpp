@@ -43,8 +43,9 @@ struct Services {
 };
 
 std::string stats_line(const char* name, std::uint16_t port, const app::ServerStats& s) {
-    return fmt::format("{} (port {}): {} accepted, {} closed, {} errors, {} bytes in, {} bytes out\n",
-                       name, port, s.accepted, s.closed, s.errors, s.bytes_in, s.bytes_out);
+    return fmt::format(
+        "{} (port {}): {} accepted, {} closed, {} errors, {} bytes in, {} bytes out\n", name, port,
+        s.accepted, s.closed, s.errors, s.bytes_in, s.bytes_out);
 }
 
 std::string report(NetSession& net, const ServeArgs& args, const Services& sv) {
@@ -63,15 +64,16 @@ std::string report(NetSession& net, const ServeArgs& args, const Services& sv) {
     out += fmt::format(
         "stack: {} frames in, {} frames out, {} tcp segments in, {} out, {} resets for no "
         "connection, {} fragments reassembled, {} path MTU decreases, {} echo replies\n",
-        c.frames_in, c.frames_out, c.tcp_segments_in, c.tcp_segments_out,
-        c.tcp_no_listener_resets, c.ip_reassembled, c.tcp_path_mtu_lowered, c.icmp_echo_replies);
+        c.frames_in, c.frames_out, c.tcp_segments_in, c.tcp_segments_out, c.tcp_no_listener_resets,
+        c.ip_reassembled, c.tcp_path_mtu_lowered, c.icmp_echo_replies);
     return out;
 }
 
 // A listening unix stream socket polled by the loop; each client gets report() and EOF.
 class ControlSocket : public Pollable {
   public:
-    ControlSocket(std::function<std::string()> make_report) : make_report_(std::move(make_report)) {}
+    ControlSocket(std::function<std::string()> make_report)
+        : make_report_(std::move(make_report)) {}
     ~ControlSocket() override {
         if (fd_ >= 0) {
             ::close(fd_);
@@ -221,10 +223,10 @@ int run_serve(const ServeArgs& args) {
         addrs += fmt::format(" {}/{}", a.address.to_string(), a.prefix_len);
     fmt::print(stderr, "ustack serve: on {} (mtu {}) as{}; SIGINT or SIGTERM stops\n",
                net.tun().name(), net.tun().caps().mtu, addrs);
-    const Instant limit = args.duration > 0
-                              ? net.loop().now() + Duration::micros(static_cast<std::int64_t>(
-                                                       args.duration * 1e6))
-                              : Instant::never();
+    const Instant limit =
+        args.duration > 0
+            ? net.loop().now() + Duration::micros(static_cast<std::int64_t>(args.duration * 1e6))
+            : Instant::never();
     // The loop returns when a signal arrives (its fd is watched), at the limit, or on a fault.
     while (!net.stop_requested()) {
         net.loop().run_until([&] { return net.stop_requested(); }, limit);

@@ -4,9 +4,9 @@
 // `ustack stat` and SIGTERM. The commands make the TUN device themselves (--create). Root only.
 #include <gtest/gtest.h>
 
-#include <sys/socket.h>
-#include <netinet/in.h>
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -30,8 +30,8 @@ constexpr std::uint64_t kMiB = 1024 * 1024;
 std::vector<std::string> ustack(std::vector<std::string> args) {
     std::vector<std::string> argv = {testing::ustack_binary()};
     argv.insert(argv.end(), args.begin(), args.end());
-    for (const char* a : {"--dev", "ust0", "--create", "--addr", "10.7.0.2/24", "--addr",
-                          "fd07::2/64"})
+    for (const char* a :
+         {"--dev", "ust0", "--create", "--addr", "10.7.0.2/24", "--addr", "fd07::2/64"})
         argv.push_back(a);
     return argv;
 }
@@ -83,8 +83,8 @@ TEST_F(CommandPeer, GetDownloads100MbFromPythonHttpServer) {
     const std::string file = dir_.path() + "/file.bin";
     const std::string got = dir_.path() + "/got.bin";
     ASSERT_TRUE(testing::write_pattern_file(file, 100 * kMiB));
-    Child server({"python3", "-m", "http.server", "8000", "--bind", "0.0.0.0", "--directory",
-                  dir_.path()});
+    Child server(
+        {"python3", "-m", "http.server", "8000", "--bind", "0.0.0.0", "--directory", dir_.path()});
     ASSERT_TRUE(server.started());
     ASSERT_TRUE(wait_for_listener(8000)) << server.output();
     Child get(ustack({"get", "http://10.7.0.1:8000/file.bin", "-o", got}));
@@ -101,8 +101,8 @@ TEST_F(CommandPeer, GetDownloads100MbFromPythonHttpServer) {
 }
 
 TEST_F(CommandPeer, GetReports404AndRefused) {
-    Child server({"python3", "-m", "http.server", "8000", "--bind", "0.0.0.0", "--directory",
-                  dir_.path()});
+    Child server(
+        {"python3", "-m", "http.server", "8000", "--bind", "0.0.0.0", "--directory", dir_.path()});
     ASSERT_TRUE(wait_for_listener(8000)) << server.output();
     Child missing(ustack({"get", "http://10.7.0.1:8000/nothing", "-o", dir_.path() + "/x"}));
     ASSERT_EQ(missing.wait(30000), 1) << missing.output();
@@ -128,9 +128,10 @@ TEST_F(CommandPeer, ConnectToAClosedPortIsRefusedAtOnce) {
 
 TEST_F(CommandPeer, ConnectToADroppedPortTimesOut) {
     // The kernel drops SYNs to port 9998 silently (nftables, in this namespace only).
-    Child nft({"nft", "add table inet drop_test; add chain inet drop_test in "
-                      "{ type filter hook input priority 0; }; add rule inet drop_test in "
-                      "tcp dport 9998 drop"});
+    Child nft({"nft",
+               "add table inet drop_test; add chain inet drop_test in "
+               "{ type filter hook input priority 0; }; add rule inet drop_test in "
+               "tcp dport 9998 drop"});
     ASSERT_EQ(nft.wait(10000), 0) << nft.output();
     const auto t0 = std::chrono::steady_clock::now();
     Child c({"sh", "-c",
@@ -188,8 +189,8 @@ TEST_F(CommandPeer, PingAndPing6FromOurStackAreAnswered) {
 TEST_F(CommandPeer, ServeAnswersCurlShowsStatAndStopsOnSigterm) {
     const std::string control = dir_.path() + "/ctl.sock";
     const std::string pcap = dir_.path() + "/serve.pcap";
-    Child serve(ustack({"serve", "--http", "80", "--echo", "7", "--control", control, "--pcap",
-                        pcap}));
+    Child serve(
+        ustack({"serve", "--http", "80", "--echo", "7", "--control", control, "--pcap", pcap}));
     ASSERT_TRUE(wait_for_path(control, serve)) << serve.output();
     // A slow download keeps a connection open while stat looks.
     Child curl({"curl", "-sS", "--limit-rate", "200k", "-o", "/dev/null", "-w", "%{http_code}",

@@ -46,7 +46,8 @@ inline bool write_pattern_file(const std::string& path, std::uint64_t size) {
     std::vector<std::uint8_t> buf(1 << 20);
     bool ok = true;
     for (std::uint64_t off = 0; off < size && ok; off += buf.size()) {
-        const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), size - off));
+        const std::size_t n =
+            static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), size - off));
         app::fill_pattern(off, MutBytes(buf.data(), n));
         ok = std::fwrite(buf.data(), 1, n, f) == n;
     }

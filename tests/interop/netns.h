@@ -114,6 +114,7 @@ class Child {
     Child& operator=(const Child&) = delete;
 
     bool started() const { return pid_ > 0; }
+    pid_t pid() const { return pid_; }
     int pidfd() const { return pidfd_; }
     bool running() const { return pid_ > 0 && !exit_status_; }
 

@@ -131,9 +131,9 @@ class ServePeer : public ::testing::Test {
     ScratchDir dir_;
 };
 
-void curl_downloads_100mb(ServePeer& t, const std::string& url, const std::string& dir,
-                          const std::function<std::optional<int>(const std::vector<std::string>&,
-                                                                 std::string*)>& run) {
+void curl_downloads_100mb(
+    ServePeer& t, const std::string& url, const std::string& dir,
+    const std::function<std::optional<int>(const std::vector<std::string>&, std::string*)>& run) {
     const std::string got = dir + "/got.bin";
     const std::string want = dir + "/want.bin";
     ASSERT_TRUE(testing::write_pattern_file(want, 100 * kMiB));
@@ -278,8 +278,7 @@ TEST_F(ServePeer, NcRoundTripsOneMegabyteThroughEcho) {
     const std::string back = dir_.path() + "/back.bin";
     ASSERT_TRUE(testing::write_pattern_file(in, kMiB));
     std::string out;
-    const auto rc =
-        run({"sh", "-c", "nc -N -w 30 10.7.0.2 7 < " + in + " > " + back}, &out);
+    const auto rc = run({"sh", "-c", "nc -N -w 30 10.7.0.2 7 < " + in + " > " + back}, &out);
     ASSERT_TRUE(rc);
     ASSERT_EQ(*rc, 0) << out;
     EXPECT_EQ(std::filesystem::file_size(back), kMiB);
@@ -299,10 +298,10 @@ TEST_F(ServePeer, KernelCaptureShowsWellFormedTcp) {
                     loop_.now() + Duration::seconds(10));
     ASSERT_TRUE(std::filesystem::exists(pcap)) << dump.output();
     std::string out;
-    auto rc = run({"curl", "-sS", "-o", "/dev/null", "http://10.7.0.2/bytes/20000000",
-                   "-o", "/dev/null", "http://10.7.0.2/", "-g", "-o", "/dev/null",
-                   "http://[fd07::2]/bytes/5000000"},
-                  &out);
+    auto rc =
+        run({"curl", "-sS", "-o", "/dev/null", "http://10.7.0.2/bytes/20000000", "-o", "/dev/null",
+             "http://10.7.0.2/", "-g", "-o", "/dev/null", "http://[fd07::2]/bytes/5000000"},
+            &out);
     ASSERT_TRUE(rc);
     EXPECT_EQ(*rc, 0) << out;
     rc = run({"sh", "-c", "head -c 300000 /dev/zero | nc -N -w 30 10.7.0.2 7 | wc -c"}, &out);
@@ -322,9 +321,9 @@ TEST_F(ServePeer, KernelCaptureShowsWellFormedTcp) {
     // ... and nothing tshark flags: malformed packets, bad checksums (verification on), or
     // segments acknowledged that the capture never saw. (Not "previous segment not captured":
     // a frame the TUN queue refused is a real loss, and our retransmission repairs it.)
-    for (const char* filter :
-         {"_ws.malformed", "_ws.expert.severity == error", "tcp.checksum.status == 0",
-          "ip.checksum.status == 0", "icmp.checksum.status == 0", "tcp.analysis.ack_lost_segment"}) {
+    for (const char* filter : {"_ws.malformed", "_ws.expert.severity == error",
+                               "tcp.checksum.status == 0", "ip.checksum.status == 0",
+                               "icmp.checksum.status == 0", "tcp.analysis.ack_lost_segment"}) {
         const auto n = testing::tshark_count(pcap, filter);
         ASSERT_TRUE(n) << filter;
         EXPECT_EQ(*n, 0) << filter;
@@ -333,6 +332,54 @@ TEST_F(ServePeer, KernelCaptureShowsWellFormedTcp) {
     const auto good = testing::tshark_count(pcap, "tcp.checksum.status == 1");
     ASSERT_TRUE(good);
     EXPECT_GT(*good, 5000);
+}
+
+TEST_F(ServePeer, PathMtuLoweredByAKernelRouterShrinksOurSegments) {
+    // The kernel of this namespace routes between the TUN and a veth pair whose near end has
+    // MTU 1000; the client sits in a second namespace behind it (MTU 1500, so its SYN announces
+    // MSS 1460). Our 1500-byte DF segments draw ICMP "fragmentation needed, MTU 1000" (RFC 1191)
+    // from the router; our TCP must shrink to it and finish the transfer.
+    start_http();
+    std::string out;
+    // The far namespace lives as long as this holder process (no name: nothing to leave behind).
+    Child holder({"unshare", "-n", "sleep", "300"});
+    ASSERT_TRUE(holder.started());
+    const std::string pid = std::to_string(holder.pid());
+    // unshare has made its namespace once /proc/PID/ns/net differs from ours (bounded wait).
+    for (int i = 0; i < 100; ++i) {
+        std::error_code ec;
+        if (std::filesystem::read_symlink("/proc/" + pid + "/ns/net", ec) !=
+            std::filesystem::read_symlink("/proc/self/ns/net", ec))
+            break;
+        loop_.run_for(Duration::millis(20));
+    }
+    const std::string setup =
+        "set -e\n"
+        "ip link add vpm0 type veth peer name vpm1\n"
+        "ip link set vpm1 netns " +
+        pid +
+        "\n"
+        "ip addr add 10.8.0.1/24 dev vpm0\n"
+        "ip link set vpm0 mtu 1000 up\n"
+        "echo 1 > /proc/sys/net/ipv4/ip_forward\n"
+        "nsenter -t " +
+        pid +
+        " -n sh -c 'ip link set lo up; ip addr add 10.8.0.2/24 dev vpm1; "
+        "ip link set vpm1 up; ip route add 10.7.0.0/24 via 10.8.0.1'\n";
+    auto rc = run({"sh", "-c", setup}, &out, Duration::seconds(20));
+    ASSERT_TRUE(rc);
+    ASSERT_EQ(*rc, 0) << out;
+    const std::string got = dir_.path() + "/got.bin";
+    const std::string want = dir_.path() + "/want.bin";
+    ASSERT_TRUE(testing::write_pattern_file(want, 20'000'000));
+    rc = run({"nsenter", "-t", pid, "-n", "curl", "-sS", "--max-time", "60", "-o", got,
+              "http://10.7.0.2/bytes/20000000"},
+             &out);
+    ASSERT_TRUE(rc);
+    ASSERT_EQ(*rc, 0) << out;
+    EXPECT_EQ(testing::sha256_of(got), testing::sha256_of(want));
+    EXPECT_GE(stack_->counters().tcp_path_mtu_lowered, 1u);
+    EXPECT_EQ(http_->http_stats().ok, 1u);
 }
 
 }  // namespace
