@@ -1,5 +1,6 @@
 // tcp::Connection: opening, the user verbs (RFC 9293 §3.10.1 - §3.10.5) and state bookkeeping.
 #include <algorithm>
+#include <limits>
 
 #include "tcp/connection.h"
 
@@ -8,6 +9,11 @@ namespace ustack::tcp {
 using wire::SeqNum;
 using wire::TcpControl;
 using wire::TcpRepr;
+
+namespace {
+// NOP, NOP, TSopt: RFC 7323 §3.2's 10 bytes in the aligned layout every data segment uses.
+constexpr std::uint32_t kTimestampsOptionLen = 12;
+}  // namespace
 
 Connection::Connection(const Config& config, std::uint16_t local_port, std::uint16_t remote_port,
                        SeqNum iss, Instant now)
@@ -88,6 +94,30 @@ Connection Connection::passive_open(const Config& config, const TcpRepr& syn, Se
 
 std::uint16_t Connection::send_mss() const {
     return std::max<std::uint16_t>(1, std::min({peer_mss_, config_.mss, path_mss_}));
+}
+
+std::uint32_t Connection::smss() const {
+    // RFC 5681 §2 SMSS excludes options (RFC 6691 §2): the payload of a full-sized segment less
+    // the timestamps option every data segment carries once negotiated.
+    const std::uint32_t opts = ts_ok_ ? kTimestampsOptionLen : 0;
+    const std::uint32_t mss = send_mss();
+    return mss > opts ? mss - opts : 1;
+}
+
+std::uint32_t Connection::cwnd() const {
+    if (recovery_) return recovery_->cwnd();
+    // RFC 6928 §2: the initial window; one segment after a lost SYN or SYN-ACK.
+    return syn_timed_out_ ? smss() : initial_window(smss(), config_.initial_window_segments);
+}
+
+std::uint32_t Connection::ssthresh() const {
+    // RFC 5681 §3.1: "The initial value of ssthresh SHOULD be set arbitrarily high".
+    return recovery_ ? recovery_->ssthresh() : std::numeric_limits<std::uint32_t>::max();
+}
+
+std::uint32_t Connection::bytes_in_flight() const {
+    if (recovery_) return recovery_->in_flight();
+    return static_cast<std::uint32_t>(snd_max_ - snd_una_);
 }
 
 // ---- user verbs

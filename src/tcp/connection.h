@@ -16,6 +16,7 @@
 #include "tcp/assembler.h"
 #include "tcp/config.h"
 #include "tcp/event.h"
+#include "tcp/recovery.h"
 #include "tcp/ring_buffer.h"
 #include "tcp/rtt.h"
 #include "tcp/state.h"
@@ -140,10 +141,29 @@ class Connection {
     Duration rto() const { return rtt_.rto(); }
     // Segments retransmitted by timeout over the connection's life (SYN, data, FIN).
     std::uint32_t retransmits() const { return retransmits_; }
+
+    // ---- congestion control and loss recovery (for traces and summaries)
+    // The congestion window in bytes (during NewReno fast recovery including the RFC 6582
+    // inflation). Before ESTABLISHED: the RFC 6928 initial window for send_mss() (one segment
+    // once the SYN or SYN-ACK was retransmitted).
+    std::uint32_t cwnd() const;
+    // The slow-start threshold in bytes; UINT32_MAX ("arbitrarily high", RFC 5681 §3.1) until
+    // the first congestion event.
+    std::uint32_t ssthresh() const;
+    // Bytes estimated in the network, what cwnd is compared with: RFC 6675 pipe with SACK, else
+    // FlightSize (SND.NXT - SND.UNA). Before ESTABLISHED: SND.NXT - SND.UNA (the SYN counts 1).
+    std::uint32_t bytes_in_flight() const;
+    // Fast recoveries entered (three duplicate ACKs or RFC 6675 IsLost) over the life.
+    std::uint32_t fast_retransmits() const { return recovery_ ? recovery_->fast_retransmits() : 0; }
+    // Retransmission timer expiries with something outstanding (SYN, SYN-ACK, data, FIN) over
+    // the life, including the last one that gave up.
+    std::uint32_t rto_events() const { return rto_events_; }
     // The MSS the peer announced (or the default when it announced none).
     std::uint16_t peer_mss() const { return peer_mss_; }
     // The largest payload we send: min(peer MSS, our MSS) (RFC 9293 §3.7.1 Eff.snd.MSS).
     std::uint16_t send_mss() const;
+    // RFC 5681 SMSS for congestion control: send_mss() less the timestamps option (RFC 6691 §2).
+    std::uint32_t smss() const;
     // RFC 1191 §6.2 / RFC 8201 §5.2: the Stack lowers the send MSS to what the path MTU allows
     // after an ICMP "fragmentation needed" / "Packet Too Big" (it checks the floors).
     void set_path_mtu_mss(std::uint16_t mss) { path_mss_ = mss == 0 ? 1 : mss; }
@@ -349,8 +369,11 @@ class Connection {
     bool syn_timed_out_ = false;     // the SYN / SYN-ACK was retransmitted (RFC 6298 §5.7)
     std::uint32_t timeouts_ = 0;     // consecutive RTO expiries without an acceptable ACK
     std::uint32_t retransmits_ = 0;  // segments resent after a timeout, over the life
-    Instant challenge_window_;       // start of the current 1 s challenge-ACK window
-    std::uint32_t challenges_ = 0;   // challenge ACKs sent in that window; <= limit
+    std::uint32_t rto_events_ = 0;   // retransmission timer expiries with data outstanding
+    std::optional<LossRecovery> recovery_;  // congestion window and loss recovery; engaged
+                                            // from ESTABLISHED on
+    Instant challenge_window_;              // start of the current 1 s challenge-ACK window
+    std::uint32_t challenges_ = 0;          // challenge ACKs sent in that window; <= limit
 
     // ---- receive buffer auto-tuning (Linux tcp_rcv_space_adjust)
     std::uint64_t bytes_read_ = 0;      // bytes the application has taken out of rx_, ever

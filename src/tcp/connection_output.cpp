@@ -162,6 +162,7 @@ void Connection::on_retransmit_timeout() {
     rtx_timer_.disarm();
     if (snd_una_ == snd_max_) return;  // nothing in flight (the persist timer has its own)
     ++timeouts_;
+    ++rto_events_;
     std::uint32_t limit = config_.max_retransmits;
     if (state_ == State::SynSent) limit = config_.syn_retries;
     if (state_ == State::SynReceived) limit = config_.synack_retries;
