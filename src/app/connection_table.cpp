@@ -61,6 +61,9 @@ std::vector<ConnectionRow> collect_rows(sock::Reactor& reactor,
         r.send_q = c->send_queue() + reactor.buffered(s).value_or(0);
         r.local = *local;
         r.peer = *peer;
+        r.cwnd = c->cwnd();
+        r.ssthresh = c->ssthresh();
+        r.in_flight = c->bytes_in_flight();
         r.srtt = c->srtt();
         r.retransmits = c->retransmits();
         r.mss = c->send_mss();
@@ -73,11 +76,13 @@ std::string format_rows(const std::vector<ConnectionRow>& rows) {
     std::string out = fmt::format("{:<11} {:>8} {:>8} {:<46} {:<46} {}\n", "State", "Recv-Q",
                                   "Send-Q", "Local Address:Port", "Peer Address:Port", "Info");
     for (const ConnectionRow& r : rows) {
-        out += fmt::format("{:<11} {:>8} {:>8} {:<46} {:<46} cwnd:{} srtt:{} retrans:{} mss:{}\n",
-                           ss_state_name(r.state), r.recv_q, r.send_q, endpoint_text(r.local),
-                           endpoint_text(r.peer),
-                           r.cwnd ? fmt::format("{}", *r.cwnd) : std::string("-"),
-                           duration_text(r.srtt), r.retransmits, r.mss);
+        out += fmt::format(
+            "{:<11} {:>8} {:>8} {:<46} {:<46} cwnd:{} ssthresh:{} inflight:{} srtt:{} "
+            "retrans:{} mss:{}\n",
+            ss_state_name(r.state), r.recv_q, r.send_q, endpoint_text(r.local),
+            endpoint_text(r.peer), r.cwnd,
+            r.ssthresh == UINT32_MAX ? std::string("-") : fmt::format("{}", r.ssthresh),
+            r.in_flight, duration_text(r.srtt), r.retransmits, r.mss);
     }
     return out;
 }

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <cstdint>
-#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -22,9 +21,9 @@ struct ConnectionRow {
     std::size_t send_q = 0;  // in the send ring: sent and unacknowledged, or not yet sent
     stack::Endpoint local;
     stack::Endpoint peer;
-    // TODO(cc): the congestion window, once tcp::Connection::cwnd() lands from branch `cc`;
-    // until then nullopt and printed as "-".
-    std::optional<std::uint32_t> cwnd;
+    std::uint32_t cwnd = 0;       // congestion window, bytes (tcp::Connection::cwnd())
+    std::uint32_t ssthresh = 0;   // UINT32_MAX until the first congestion event
+    std::uint32_t in_flight = 0;  // bytes_in_flight(): pipe or FlightSize
     Duration srtt;
     std::uint32_t retransmits = 0;
     std::uint16_t mss = 0;
@@ -35,7 +34,8 @@ std::vector<ConnectionRow> collect_rows(sock::Reactor& reactor,
                                         std::span<const sock::SocketId> sockets);
 
 // `ss -tan`'s text form: a header line, then one line per row ("ESTAB 0 0 10.7.0.2:80
-// 10.7.0.1:40312 cwnd:- srtt:1.2ms retrans:0"). IPv6 addresses are printed in brackets.
+// 10.7.0.1:40312 cwnd:14480 ssthresh:- inflight:0 srtt:1.2ms retrans:0 mss:1448"), with cwnd
+// and in-flight in bytes (ss -i shows segments). IPv6 addresses are printed in brackets.
 std::string format_rows(const std::vector<ConnectionRow>& rows);
 
 // ss's state names (ESTAB, SYN-SENT, FIN-WAIT-1, TIME-WAIT, ...).

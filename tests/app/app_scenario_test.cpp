@@ -346,6 +346,7 @@ TEST(ConnectionTable, ListsTheServersConnections) {
         EXPECT_EQ(r.local.port, 7);
         EXPECT_EQ(r.peer.address, wire::IpAddress(sock::testing::kClientAddr));
         EXPECT_GT(r.mss, 0);
+        EXPECT_GE(r.cwnd, r.mss);
     }
     const std::string text = format_rows(rows);
     EXPECT_NE(text.find("State"), std::string::npos);
@@ -354,6 +355,7 @@ TEST(ConnectionTable, ListsTheServersConnections) {
     EXPECT_NE(text.find("10.0.0.2:" + std::to_string(a->local_endpoint()->port)), std::string::npos)
         << text;
     EXPECT_NE(text.find("srtt:"), std::string::npos);
+    EXPECT_NE(text.find("cwnd:" + std::to_string(rows[0].cwnd)), std::string::npos) << text;
 }
 
 TEST(PingClientScenario, TheOtherStackAnswersOurEchoRequests) {

@@ -205,6 +205,7 @@ TEST_F(CommandPeer, ServeAnswersCurlShowsStatAndStopsOnSigterm) {
     EXPECT_NE(table.find("ESTAB"), std::string::npos) << table;
     EXPECT_NE(table.find("10.7.0.2:80"), std::string::npos) << table;
     EXPECT_NE(table.find("srtt:"), std::string::npos) << table;
+    EXPECT_NE(table.find("cwnd:"), std::string::npos) << table;
     ASSERT_EQ(curl.wait(60000), 0) << curl.output();
     EXPECT_EQ(curl.output(), "200");
     serve.signal(SIGTERM);
