@@ -98,6 +98,14 @@ def pattern(n):
     return b''.join(splitmix64(k).to_bytes(8, 'little') for k in range((n + 7) // 8))[:n]
 )";
 
+// tshark's one-line summaries of the packets of `pcap` matching `filter` (for failure messages).
+inline std::string tshark_lines(const std::string& pcap, const std::string& filter) {
+    Child c({"tshark", "-n", "-r", pcap, "-o", "tcp.check_checksum:TRUE", "-o",
+             "ip.check_checksum:TRUE", "-Y", filter, "-c", "20"});
+    if (!c.started() || c.wait(120000) != 0) return "(tshark failed)";
+    return c.output();
+}
+
 // The ustack command built with these tests.
 inline std::string ustack_binary() {
     return USTACK_BINARY;

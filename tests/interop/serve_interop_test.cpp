@@ -326,7 +326,7 @@ TEST_F(ServePeer, KernelCaptureShowsWellFormedTcp) {
                                "icmp.checksum.status == 0", "tcp.analysis.ack_lost_segment"}) {
         const auto n = testing::tshark_count(pcap, filter);
         ASSERT_TRUE(n) << filter;
-        EXPECT_EQ(*n, 0) << filter;
+        EXPECT_EQ(*n, 0) << filter << ":\n" << testing::tshark_lines(pcap, filter);
     }
     // The checks are live: checksum verification classified the segments as good.
     const auto good = testing::tshark_count(pcap, "tcp.checksum.status == 1");
