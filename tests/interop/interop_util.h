@@ -106,6 +106,41 @@ inline std::string tshark_lines(const std::string& pcap, const std::string& filt
     return c.output();
 }
 
+// A counter of the calling thread's network namespace from /proc/net/snmp ("Tcp", "InCsumErrors");
+// nullopt when not found.
+inline std::optional<long long> snmp_counter(const std::string& group, const std::string& name) {
+    std::FILE* f = std::fopen("/proc/net/snmp", "r");
+    if (f == nullptr) return std::nullopt;
+    std::vector<std::string> lines;
+    char buf[4096];
+    while (std::fgets(buf, sizeof buf, f) != nullptr)
+        lines.emplace_back(buf);
+    std::fclose(f);
+    auto split = [](const std::string& line) {
+        std::vector<std::string> words;
+        std::size_t i = 0;
+        while (i < line.size()) {
+            while (i < line.size() && std::isspace(static_cast<unsigned char>(line[i])))
+                ++i;
+            std::size_t j = i;
+            while (j < line.size() && !std::isspace(static_cast<unsigned char>(line[j])))
+                ++j;
+            if (j > i) words.push_back(line.substr(i, j - i));
+            i = j;
+        }
+        return words;
+    };
+    // Lines come in pairs: "Tcp: names..." then "Tcp: values...".
+    for (std::size_t k = 0; k + 1 < lines.size(); ++k) {
+        const auto names = split(lines[k]);
+        const auto values = split(lines[k + 1]);
+        if (names.empty() || names[0] != group + ":" || values.size() != names.size()) continue;
+        for (std::size_t c = 1; c < names.size(); ++c)
+            if (names[c] == name) return std::stoll(values[c]);
+    }
+    return std::nullopt;
+}
+
 // The ustack command built with these tests.
 inline std::string ustack_binary() {
     return USTACK_BINARY;

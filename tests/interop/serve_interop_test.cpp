@@ -328,6 +328,9 @@ TEST_F(ServePeer, KernelCaptureShowsWellFormedTcp) {
         ASSERT_TRUE(n) << filter;
         EXPECT_EQ(*n, 0) << filter << ":\n" << testing::tshark_lines(pcap, filter);
     }
+    // The kernel itself found no TCP segment of ours with a bad checksum (it would drop it).
+    EXPECT_EQ(testing::snmp_counter("Tcp", "InCsumErrors"), 0);
+    EXPECT_EQ(testing::snmp_counter("Ip", "InHdrErrors"), 0);
     // The checks are live: checksum verification classified the segments as good.
     const auto good = testing::tshark_count(pcap, "tcp.checksum.status == 1");
     ASSERT_TRUE(good);
