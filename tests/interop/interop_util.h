@@ -98,12 +98,12 @@ def pattern(n):
     return b''.join(splitmix64(k).to_bytes(8, 'little') for k in range((n + 7) // 8))[:n]
 )";
 
-// tshark's one-line summaries of the packets of `pcap` matching `filter` (for failure messages).
+// tshark's dissection (-V) of the packets of `pcap` matching `filter` (for failure messages).
 inline std::string tshark_lines(const std::string& pcap, const std::string& filter) {
     Child c({"tshark", "-n", "-r", pcap, "-o", "tcp.check_checksum:TRUE", "-o",
-             "ip.check_checksum:TRUE", "-Y", filter, "-c", "20"});
+             "ip.check_checksum:TRUE", "-Y", filter, "-V"});
     if (!c.started() || c.wait(120000) != 0) return "(tshark failed)";
-    return c.output();
+    return c.output().substr(0, 20000);
 }
 
 // A counter of the calling thread's network namespace from /proc/net/snmp ("Tcp", "InCsumErrors");
