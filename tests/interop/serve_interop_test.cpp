@@ -204,12 +204,12 @@ def one(i):
     s = socket.create_connection(('10.7.0.2', 80), timeout=60)
     barrier.wait(timeout=60)
     s.sendall(b'GET /bytes/1048576 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
-    data = b''
+    parts = []
     while True:
         c = s.recv(1 << 16)
         if not c: break
-        data += c
-    head, _, body = data.partition(b'\r\n\r\n')
+        parts.append(c)
+    head, _, body = b''.join(parts).partition(b'\r\n\r\n')
     if head.startswith(b'HTTP/1.1 200') and hashlib.sha256(body).hexdigest() == want:
         ok.append(i)
 ts = [threading.Thread(target=one, args=(i,)) for i in range(100)]
