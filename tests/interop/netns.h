@@ -5,6 +5,7 @@
 #pragma once
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <optional>
 #include <string>
@@ -112,6 +114,7 @@ class Child {
     Child& operator=(const Child&) = delete;
 
     bool started() const { return pid_ > 0; }
+    pid_t pid() const { return pid_; }
     int pidfd() const { return pidfd_; }
     bool running() const { return pid_ > 0 && !exit_status_; }
 
@@ -129,6 +132,22 @@ class Child {
         return exit_status_.has_value();
     }
     std::optional<int> exit_status() const { return exit_status_; }
+    // Sends `sig` to the child if it still runs.
+    void signal(int sig) {
+        if (running()) ::kill(pid_, sig);
+    }
+    // Waits (in poll on the pidfd, draining output meanwhile) until the child exits or
+    // `timeout_ms` passes; the exit status, or nullopt on timeout.
+    std::optional<int> wait(int timeout_ms) {
+        const auto deadline =
+            std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+        while (!poll_exit() && std::chrono::steady_clock::now() < deadline) {
+            // Only the pidfd: the output pipe stays readable at EOF and would spin.
+            pollfd fd{pidfd_, POLLIN, 0};
+            (void)::poll(&fd, 1, 20);
+        }
+        return exit_status_;
+    }
     const std::string& output() {
         drain_output();
         return output_;

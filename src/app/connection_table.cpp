@@ -1,0 +1,90 @@
+// ConnectionTable: rows from the Reactor's sockets and the Stack's look at each TCB.
+#include "app/connection_table.h"
+
+#include <fmt/format.h>
+
+namespace ustack::app {
+namespace {
+
+std::string endpoint_text(const stack::Endpoint& e) {
+    if (e.address.is_v6()) return fmt::format("[{}]:{}", e.address.to_string(), e.port);
+    return fmt::format("{}:{}", e.address.to_string(), e.port);
+}
+
+std::string duration_text(Duration d) {
+    return fmt::format("{:.1f}ms", static_cast<double>(d.as_micros()) / 1000.0);
+}
+
+}  // namespace
+
+const char* ss_state_name(tcp::State s) {
+    switch (s) {
+        case tcp::State::Closed:
+            return "CLOSED";
+        case tcp::State::Listen:
+            return "LISTEN";
+        case tcp::State::SynSent:
+            return "SYN-SENT";
+        case tcp::State::SynReceived:
+            return "SYN-RECV";
+        case tcp::State::Established:
+            return "ESTAB";
+        case tcp::State::FinWait1:
+            return "FIN-WAIT-1";
+        case tcp::State::FinWait2:
+            return "FIN-WAIT-2";
+        case tcp::State::CloseWait:
+            return "CLOSE-WAIT";
+        case tcp::State::Closing:
+            return "CLOSING";
+        case tcp::State::LastAck:
+            return "LAST-ACK";
+        case tcp::State::TimeWait:
+            return "TIME-WAIT";
+    }
+    return "UNKNOWN";
+}
+
+std::vector<ConnectionRow> collect_rows(sock::Reactor& reactor,
+                                        std::span<const sock::SocketId> sockets) {
+    std::vector<ConnectionRow> rows;
+    for (const sock::SocketId s : sockets) {
+        const auto conn = reactor.conn_id(s);
+        if (!conn) continue;
+        const tcp::Connection* c = reactor.stack().connection(*conn);
+        const auto local = reactor.local_endpoint(s);
+        const auto peer = reactor.remote_endpoint(s);
+        if (c == nullptr || !local || !peer) continue;
+        ConnectionRow r;
+        r.state = c->state();
+        r.recv_q = c->recv_queue();
+        r.send_q = c->send_queue() + reactor.buffered(s).value_or(0);
+        r.local = *local;
+        r.peer = *peer;
+        r.cwnd = c->cwnd();
+        r.ssthresh = c->ssthresh();
+        r.in_flight = c->bytes_in_flight();
+        r.srtt = c->srtt();
+        r.retransmits = c->retransmits();
+        r.mss = c->send_mss();
+        rows.push_back(r);
+    }
+    return rows;
+}
+
+std::string format_rows(const std::vector<ConnectionRow>& rows) {
+    std::string out = fmt::format("{:<11} {:>8} {:>8} {:<46} {:<46} {}\n", "State", "Recv-Q",
+                                  "Send-Q", "Local Address:Port", "Peer Address:Port", "Info");
+    for (const ConnectionRow& r : rows) {
+        out += fmt::format(
+            "{:<11} {:>8} {:>8} {:<46} {:<46} cwnd:{} ssthresh:{} inflight:{} srtt:{} "
+            "retrans:{} mss:{}\n",
+            ss_state_name(r.state), r.recv_q, r.send_q, endpoint_text(r.local),
+            endpoint_text(r.peer), r.cwnd,
+            r.ssthresh == UINT32_MAX ? std::string("-") : fmt::format("{}", r.ssthresh),
+            r.in_flight, duration_text(r.srtt), r.retransmits, r.mss);
+    }
+    return out;
+}
+
+}  // namespace ustack::app
