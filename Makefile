@@ -8,8 +8,8 @@ FUZZ_SECONDS ?= 120
 # Debian packages the build, the tests and the tools need.
 PACKAGES := build-essential cmake ninja-build pkg-config clang clang-format libclang-rt-14-dev \
             libpcap-dev libfmt-dev libcli11-dev libexpected-dev googletest libgtest-dev \
-            libgmock-dev libbenchmark-dev tcpdump tshark iproute2 iputils-ping python3 \
-            curl netcat-openbsd nftables util-linux
+            libgmock-dev libbenchmark-dev liblwip-dev iperf3 tcpdump tshark iproute2 iputils-ping \
+            python3 curl netcat-openbsd nftables util-linux
 
 CMAKE_FLAGS := -G Ninja -DCMAKE_EXPORT_COMPILE_COMMANDS=ON
 
@@ -54,7 +54,7 @@ fuzz: deps
 
 bench: release
 	bench/print_vs_tcpdump.sh
-	./build/stack_bench
+	bench/compare.sh build
 
 # Regenerates tests/golden/ from the Linux kernel in network namespaces (needs root).
 golden: release

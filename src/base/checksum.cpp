@@ -1,29 +1,53 @@
 #include "base/checksum.h"
 
+#include <bit>
 #include <cstring>
 
 namespace ustack {
 
 Checksum& Checksum::add(Bytes bytes) {
-    // RFC 1071 §2(C): sum 32-bit big-endian words into a 64-bit accumulator; carries are folded
-    // once at the end, so the loop is branch-free. Byte order of the words does not matter for a
-    // one's-complement sum as long as we swap back once, but summing big-endian keeps it plain.
+    // RFC 1071 §2(B): the one's-complement sum does not depend on byte order, so the words are
+    // summed as the machine loads them (no swap per word) and the folded 16-bit result is put into
+    // network order once. 32-bit words go into a 64-bit accumulator, so no carry is lost before
+    // 2^32 words; the compiler turns the wide loop into vector adds.
     const std::uint8_t* p = bytes.data();
     std::size_t n = bytes.size();
     std::uint64_t sum = 0;
-    while (n >= 8) {
-        sum += load_be32(p);
-        sum += load_be32(p + 4);
-        p += 8;
-        n -= 8;
+    while (n >= 32) {
+        std::uint32_t w[8];
+        std::memcpy(w, p, sizeof w);
+        for (std::uint32_t x : w)
+            sum += x;
+        p += 32;
+        n -= 32;
     }
-    while (n >= 2) {
-        sum += load_be16(p);
+    while (n >= 4) {
+        std::uint32_t x;
+        std::memcpy(&x, p, 4);
+        sum += x;
+        p += 4;
+        n -= 4;
+    }
+    if (n >= 2) {
+        std::uint16_t x;
+        std::memcpy(&x, p, 2);
+        sum += x;
         p += 2;
         n -= 2;
     }
-    if (n == 1) sum += std::uint64_t{p[0]} << 8;  // RFC 1071: pad an odd byte with zero
-    sum_ += (sum >> 32) + (sum & 0xffffffff);
+    // RFC 1071: an odd last byte is padded with zero; it is the high byte of its big-endian word,
+    // which is where it lands in a machine-order word on either byte order once swapped back.
+    if (n == 1) {
+        std::uint16_t x = 0;
+        std::memcpy(&x, p, 1);
+        sum += x;
+    }
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    auto folded = static_cast<std::uint16_t>(sum);
+    if constexpr (std::endian::native == std::endian::little)
+        folded = static_cast<std::uint16_t>((folded >> 8) | (folded << 8));
+    sum_ += folded;
     return *this;
 }
 

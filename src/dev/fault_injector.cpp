@@ -6,7 +6,12 @@
 namespace ustack::dev {
 
 FaultInjector::FaultInjector(Device& inner, const FaultConfig& config, Rng rng)
-    : inner_(inner), config_(config), rng_(rng), capacity_(inner.caps().max_frame_len()) {
+    : inner_(inner),
+      config_(config),
+      rng_(rng),
+      capacity_(inner.caps().max_frame_len()),
+      faultless_(config.drop <= 0 && config.reorder <= 0 && config.corrupt <= 0 &&
+                 config.duplicate <= 0) {
     corrupted_.data.resize(capacity_);
     duplicate_.data.resize(capacity_);
     held_.data.resize(capacity_);
@@ -36,6 +41,9 @@ std::optional<Bytes> FaultInjector::receive(Instant now) {
     // Each pass consumes one inner frame, so this ends when the inner device runs dry.
     while (std::optional<Bytes> in = inner_.receive(now)) {
         ++counters_.frames_in;
+        // No fault can fire: skip the draws (the generator is this injector's own, so nothing
+        // else's randomness moves) and hand the frame on as it is.
+        if (faultless_) return deliver(*in);
         const bool drop = rng_.chance(config_.drop);
         const bool reorder = rng_.chance(config_.reorder);
         const bool corrupt = rng_.chance(config_.corrupt);

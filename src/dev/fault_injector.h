@@ -69,6 +69,7 @@ class FaultInjector : public Device {
     FaultConfig config_;
     Rng rng_;
     std::size_t capacity_;
+    bool faultless_;  // every fault probability is 0: frames pass without a draw
     Buffer corrupted_;
     Buffer duplicate_;
     Buffer held_;

@@ -263,6 +263,7 @@ void Stack::reap(std::uint32_t index) {
     ConnSlot& s = slots_[index];
     const ConnId id{index, s.generation};
     demux_.erase(s.tuple);
+    if (last_demux_ && last_demux_->index == index) last_demux_.reset();
     if (s.listener) {
         if (ListenerSlot* l = listener_slot(*s.listener)) {
             std::erase(l->syn_queue, id);
@@ -833,9 +834,17 @@ void Stack::receive_tcp(std::uint32_t iface, const wire::IpAddress& src, const w
     ++counters_.tcp_segments_in;
 
     // Demux: an existing connection by its 4-tuple (O(1), keyed hash) ...
+    // A flow's segments come in runs, so the last hit is tried before the hash.
     const FourTuple tuple{dst, seg->dst_port, src, seg->src_port};
-    if (const auto it = demux_.find(tuple); it != demux_.end()) {
-        ConnSlot& s = slots_[it->second];
+    std::optional<std::uint32_t> index;
+    if (last_demux_ && last_demux_->tuple == tuple) {
+        index = last_demux_->index;
+    } else if (const auto it = demux_.find(tuple); it != demux_.end()) {
+        index = it->second;
+        last_demux_ = DemuxHit{tuple, it->second};
+    }
+    if (index) {
+        ConnSlot& s = slots_[*index];
         s.touched = true;
         s.conn->on_segment(*seg, now);
         return;

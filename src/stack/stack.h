@@ -294,6 +294,12 @@ class Stack final : public Pollable {
     std::vector<std::uint32_t> free_slots_;
     std::size_t live_connections_ = 0;
     std::unordered_map<FourTuple, std::uint32_t, TupleHash> demux_;
+    // The last 4-tuple demux_ found and its slot; always an entry of demux_ (reap clears it).
+    struct DemuxHit {
+        FourTuple tuple;
+        std::uint32_t index = 0;
+    };
+    std::optional<DemuxHit> last_demux_;
     std::vector<ListenerSlot> listeners_;
     std::unordered_map<Endpoint, std::uint32_t, EndpointHash> listener_map_;
 
