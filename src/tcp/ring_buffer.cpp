@@ -3,10 +3,12 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 namespace ustack::tcp {
 
-RingBuffer::RingBuffer(std::size_t capacity) : storage_(capacity) {}
+RingBuffer::RingBuffer(std::size_t capacity)
+    : storage_(std::make_unique_for_overwrite<std::uint8_t[]>(capacity)), capacity_(capacity) {}
 
 std::size_t RingBuffer::enqueue(Bytes data) {
     const std::size_t n = write_at(0, data);
@@ -28,7 +30,7 @@ SpanPair<Bytes> RingBuffer::peek(std::size_t offset, std::size_t len) const {
     len = std::min(len, len_ - offset);
     const std::size_t start = index(offset);
     const std::size_t first = std::min(len, capacity() - start);
-    return {Bytes(storage_.data() + start, first), Bytes(storage_.data(), len - first)};
+    return {Bytes(storage_.get() + start, first), Bytes(storage_.get(), len - first)};
 }
 
 SpanPair<MutBytes> RingBuffer::free_spans(std::size_t offset, std::size_t len) {
@@ -36,7 +38,7 @@ SpanPair<MutBytes> RingBuffer::free_spans(std::size_t offset, std::size_t len) {
     len = std::min(len, free() - offset);
     const std::size_t start = index(len_ + offset);
     const std::size_t first = std::min(len, capacity() - start);
-    return {MutBytes(storage_.data() + start, first), MutBytes(storage_.data(), len - first)};
+    return {MutBytes(storage_.get() + start, first), MutBytes(storage_.get(), len - first)};
 }
 
 std::size_t RingBuffer::write_at(std::size_t offset, Bytes data) {
@@ -73,13 +75,14 @@ bool RingBuffer::resize(std::size_t new_capacity) {
     if (new_capacity == capacity()) return true;
     // Linearize all of the old storage from the front: committed bytes and the free space
     // (which may hold out-of-order data placed by write_at) keep their offsets.
-    std::vector<std::uint8_t> bigger(new_capacity);
+    auto bigger = std::make_unique_for_overwrite<std::uint8_t[]>(new_capacity);
     if (capacity() > 0) {
         const std::size_t tail = capacity() - head_;
-        std::memcpy(bigger.data(), storage_.data() + head_, tail);
-        std::memcpy(bigger.data() + tail, storage_.data(), head_);
+        std::memcpy(bigger.get(), storage_.get() + head_, tail);
+        std::memcpy(bigger.get() + tail, storage_.get(), head_);
     }
-    storage_.swap(bigger);
+    storage_ = std::move(bigger);
+    capacity_ = new_capacity;
     head_ = 0;
     return true;
 }

@@ -197,5 +197,17 @@ TEST(RingBuffer, ManyWrapsKeepByteOrder) {
     EXPECT_EQ(out, in);
 }
 
+TEST(RingBuffer, MoveTakesTheBytesAndLeavesAnEmptyRing) {
+    RingBuffer a(8);
+    EXPECT_EQ(a.enqueue(bytes_of("abc")), 3u);
+    RingBuffer b = std::move(a);
+    EXPECT_EQ(b.capacity(), 8u);
+    EXPECT_EQ(drain(b), "abc");
+    EXPECT_EQ(a.capacity(), 0u);  // NOLINT(bugprone-use-after-move): the moved-from state is API
+    EXPECT_EQ(a.free(), 0u);
+    EXPECT_EQ(a.enqueue(bytes_of("x")), 0u);
+    EXPECT_TRUE(a.peek(0, 1).empty());
+}
+
 }  // namespace
 }  // namespace ustack::tcp
