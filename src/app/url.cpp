@@ -51,7 +51,7 @@ tl::expected<Url, std::string> parse_url(std::string_view text) {
         url.host_text += ":" + std::string(port);
     }
     url.target = target.empty() ? "/" : std::string(target);
-    if (!target.empty() && target.front() == '?') url.target = "/" + std::string(target);
+    if (!target.empty() && target.front() == '?') url.target.insert(url.target.begin(), '/');
     return url;
 }
 

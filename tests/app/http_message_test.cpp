@@ -122,7 +122,7 @@ TEST(HttpRequest, TooManyHeadersIs431) {
     limits.max_headers = 3;
     std::string text = "GET / HTTP/1.1\r\nHost: h\r\n";
     for (int i = 0; i < 3; ++i)
-        text += "X" + std::to_string(i) + ": v\r\n";
+        text.append("X").append(std::to_string(i)).append(": v\r\n");
     EXPECT_EQ(parse_request(text + "\r\n", limits).error_status, 431);
 }
 
