@@ -142,6 +142,32 @@ void Connection::update_ts_recent(const TcpRepr& seg, Instant now) {
     }
 }
 
+void Connection::update_ts_recent_on_duplicate(const TcpRepr& seg, Instant now) {
+    // A segment wholly below RCV.NXT is data (or a FIN) we hold already: the peer sent it again
+    // because the ACK that covered it was lost. R2 drops it and owes an ACK (RFC 9293
+    // §3.10.7.4), and RFC 7323 §5.3 would apply R3 only to acceptable segments - so that ACK
+    // would echo the TSval of the last in-order segment, which may be many retransmission
+    // timeouts old, and the peer, whose SND.UNA the ACK advances, takes "RTT = current time -
+    // SEG.TSecr" (§4.1) as a sample: its SRTT grows by the time the ACKs were lost, its RTO
+    // with it, and the next lost ACK costs longer still. §4.3 case (C) warns of exactly this
+    // ("An RTT computed from an earlier segment would probably include the sender's retransmit
+    // timeout, badly biasing the sender's average RTT estimate"), and RFC 7323 Appendix H says
+    // RFC 1323's rule was wrong because "It failed to update TS.Recent for a retransmitted
+    // segment that resulted from a lost <ACK>": the §4.3 (2) test (SEG.TSval >= TS.Recent and
+    // SEG.SEQ =< Last.ACK.sent) is meant to take such a segment, so we apply it here too.
+    // Deviation: §5.3 orders R3 after R2; 4.4BSD and FreeBSD (tcp_input) likewise trim a
+    // duplicate to an empty segment at RCV.NXT and record its TSval when Last.ACK.sent =
+    // RCV.NXT. Linux (tcp_sequence against rcv_wup) takes only a duplicate ending at its last
+    // ACK. SYNs and RSTs are not retransmitted data, and only the last receive buffer's worth
+    // below RCV.NXT is considered, so a forged segment must hit a window-sized range, as R3's.
+    if (!ts_ok_ || seg.control == TcpControl::Syn || seg.control == TcpControl::Rst) return;
+    const std::size_t len = seg.segment_len();
+    if (len == 0) return;
+    const SeqNum end = seg.seq + static_cast<std::int64_t>(len);
+    const SeqNum floor = rcv_nxt_ - static_cast<std::int64_t>(rx_.capacity());
+    if (end <= rcv_nxt_ && floor <= seg.seq) update_ts_recent(seg, now);
+}
+
 bool Connection::ts_rtt_sample(const TcpRepr& seg, Instant now) {
     if (!ts_ok_ || !seg.options.timestamps) return false;
     const std::uint32_t tsecr = seg.options.timestamps->tsecr;
