@@ -143,23 +143,22 @@ void Connection::update_ts_recent(const TcpRepr& seg, Instant now) {
 }
 
 void Connection::update_ts_recent_on_duplicate(const TcpRepr& seg, Instant now) {
-    // A segment wholly below RCV.NXT is data (or a FIN) we hold already: the peer sent it again
-    // because the ACK that covered it was lost. R2 drops it and owes an ACK (RFC 9293
-    // §3.10.7.4), and RFC 7323 §5.3 would apply R3 only to acceptable segments - so that ACK
-    // would echo the TSval of the last in-order segment, which may be many retransmission
-    // timeouts old, and the peer, whose SND.UNA the ACK advances, takes "RTT = current time -
-    // SEG.TSecr" (§4.1) as a sample: its SRTT grows by the time the ACKs were lost, its RTO
-    // with it, and the next lost ACK costs longer still. §4.3 case (C) warns of exactly this
+    // A segment wholly below RCV.NXT is data (or a FIN) we hold already, sent again because the
+    // ACK covering it was lost. R2 drops it and owes an ACK (RFC 9293 §3.10.7.4); were R3 kept
+    // to acceptable segments (RFC 7323 §5.3), that ACK would echo the TSval of the last in-order
+    // segment, perhaps several retransmission timeouts old, and the peer, whose SND.UNA it
+    // advances, would sample "RTT = current time - SEG.TSecr" (§4.1): SRTT and RTO grow by the
+    // time the ACKs were lost, so the next lost ACK costs longer still. §4.3 (C) names the harm
     // ("An RTT computed from an earlier segment would probably include the sender's retransmit
-    // timeout, badly biasing the sender's average RTT estimate"), and RFC 7323 Appendix H says
-    // RFC 1323's rule was wrong because "It failed to update TS.Recent for a retransmitted
-    // segment that resulted from a lost <ACK>": the §4.3 (2) test (SEG.TSval >= TS.Recent and
-    // SEG.SEQ =< Last.ACK.sent) is meant to take such a segment, so we apply it here too.
-    // Deviation: §5.3 orders R3 after R2; 4.4BSD and FreeBSD (tcp_input) likewise trim a
-    // duplicate to an empty segment at RCV.NXT and record its TSval when Last.ACK.sent =
-    // RCV.NXT. Linux (tcp_sequence against rcv_wup) takes only a duplicate ending at its last
-    // ACK. SYNs and RSTs are not retransmitted data, and only the last receive buffer's worth
-    // below RCV.NXT is considered, so a forged segment must hit a window-sized range, as R3's.
+    // timeout, badly biasing the sender's average RTT estimate"), and Appendix H faults RFC
+    // 1323's rule because "It failed to update TS.Recent for a retransmitted segment that
+    // resulted from a lost <ACK>": the §4.3 (2) test (SEG.TSval >= TS.Recent and SEG.SEQ =<
+    // Last.ACK.sent) is meant for this segment, so it is applied here too.
+    // Deviation: §5.3 orders R3 after R2. 4.4BSD and FreeBSD (tcp_input) also take the TSval
+    // of such a duplicate: they trim it to an empty segment at RCV.NXT and record the TSval when
+    // Last.ACK.sent = RCV.NXT; Linux (tcp_sequence against rcv_wup) only when the duplicate ends
+    // at its last ACK. Only the last receive buffer's worth below RCV.NXT counts, so a forged
+    // segment must hit a window-sized range, as for R3 itself; SYNs and RSTs never count.
     if (!ts_ok_ || seg.control == TcpControl::Syn || seg.control == TcpControl::Rst) return;
     const std::size_t len = seg.segment_len();
     if (len == 0) return;
