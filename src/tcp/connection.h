@@ -252,6 +252,9 @@ class Connection {
     bool check_paws(const wire::TcpRepr& seg, Instant now);
     // RFC 7323 §4.3 (2): TS.Recent from an acceptable segment.
     void update_ts_recent(const wire::TcpRepr& seg, Instant now);
+    // RFC 7323 §4.3 (2) for a segment R2 found unacceptable: a retransmission of data (or FIN)
+    // already received, sent because our ACK was lost, updates TS.Recent too (see the .cpp).
+    void update_ts_recent_on_duplicate(const wire::TcpRepr& seg, Instant now);
     // RFC 7323 §4.1: an RTT sample from the echoed TSval; true when one was taken.
     bool ts_rtt_sample(const wire::TcpRepr& seg, Instant now);
     void take_peer_sack(const wire::TcpRepr& seg);

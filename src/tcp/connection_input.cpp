@@ -47,13 +47,18 @@ void Connection::on_segment(const TcpRepr& in, Instant now) {
     }
     record_received(seg, now);
     // RFC 7323 §5.3: R1 (PAWS) comes before the usual acceptability test (R2); R3 then updates
-    // TS.Recent from the acceptable segment.
+    // TS.Recent from the acceptable segment (and from a duplicate R2 drops: see
+    // update_ts_recent_on_duplicate).
     // RFC 9293 §3.10.7.4: "first, check the sequence number" ... "eighth, check the FIN bit".
-    if (check_paws(seg, now) && check_sequence(seg, now)) {
-        update_ts_recent(seg, now);
-        if (check_rst(seg, now) && check_syn(seg, now) && process_ack(seg, now)) {
-            process_urg(seg);
-            process_text_and_fin(seg, now);
+    if (check_paws(seg, now)) {
+        if (check_sequence(seg, now)) {
+            update_ts_recent(seg, now);
+            if (check_rst(seg, now) && check_syn(seg, now) && process_ack(seg, now)) {
+                process_urg(seg);
+                process_text_and_fin(seg, now);
+            }
+        } else {
+            update_ts_recent_on_duplicate(seg, now);
         }
     }
     settle(now);

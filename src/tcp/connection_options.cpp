@@ -142,6 +142,31 @@ void Connection::update_ts_recent(const TcpRepr& seg, Instant now) {
     }
 }
 
+void Connection::update_ts_recent_on_duplicate(const TcpRepr& seg, Instant now) {
+    // A segment wholly below RCV.NXT is data (or a FIN) we hold already, sent again because the
+    // ACK covering it was lost. R2 drops it and owes an ACK (RFC 9293 §3.10.7.4); were R3 kept
+    // to acceptable segments (RFC 7323 §5.3), that ACK would echo the TSval of the last in-order
+    // segment, perhaps several retransmission timeouts old, and the peer, whose SND.UNA it
+    // advances, would sample "RTT = current time - SEG.TSecr" (§4.1): SRTT and RTO grow by the
+    // time the ACKs were lost, so the next lost ACK costs longer still. §4.3 (C) names the harm
+    // ("An RTT computed from an earlier segment would probably include the sender's retransmit
+    // timeout, badly biasing the sender's average RTT estimate"), and Appendix H faults RFC
+    // 1323's rule because "It failed to update TS.Recent for a retransmitted segment that
+    // resulted from a lost <ACK>": the §4.3 (2) test (SEG.TSval >= TS.Recent and SEG.SEQ =<
+    // Last.ACK.sent) is meant for this segment, so it is applied here too.
+    // Deviation: §5.3 orders R3 after R2. 4.4BSD and FreeBSD (tcp_input) also take the TSval
+    // of such a duplicate: they trim it to an empty segment at RCV.NXT and record the TSval when
+    // Last.ACK.sent = RCV.NXT; Linux (tcp_sequence against rcv_wup) only when the duplicate ends
+    // at its last ACK. Only the last receive buffer's worth below RCV.NXT counts, so a forged
+    // segment must hit a window-sized range, as for R3 itself; SYNs and RSTs never count.
+    if (!ts_ok_ || seg.control == TcpControl::Syn || seg.control == TcpControl::Rst) return;
+    const std::size_t len = seg.segment_len();
+    if (len == 0) return;
+    const SeqNum end = seg.seq + static_cast<std::int64_t>(len);
+    const SeqNum floor = rcv_nxt_ - static_cast<std::int64_t>(rx_.capacity());
+    if (end <= rcv_nxt_ && floor <= seg.seq) update_ts_recent(seg, now);
+}
+
 bool Connection::ts_rtt_sample(const TcpRepr& seg, Instant now) {
     if (!ts_ok_ || !seg.options.timestamps) return false;
     const std::uint32_t tsecr = seg.options.timestamps->tsecr;

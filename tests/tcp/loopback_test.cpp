@@ -192,5 +192,71 @@ TEST(Recovery, LossyLoopbackRepairsLossesByFastRetransmit) {
     }
 }
 
+// RFC 7323 §4.1 and §4.3 end to end: the server's ACK of "ping" is lost, the client's RTO
+// resends it, and the server's answer to the copy must echo the copy's TSval. Were it to echo the
+// original's (TS.Recent left at the last in-order segment), the client's sample would be the RTO
+// plus the RTT, and every later lost ACK would push SRTT and the RTO further up.
+TEST(Rttm, LostAckDoesNotPutTheRetransmitTimeoutIntoTheSendersSrtt) {
+    Config cfg;
+    cfg.no_delay = true;
+    const Duration delay = Duration::millis(5);
+    Instant now = Instant::from_micros(0);
+    std::optional<Connection> client =
+        Connection::active_open(cfg, 40000, 80, wire::SeqNum(123456), now);
+    std::optional<Connection> server;
+    std::deque<InFlight> link;
+    std::array<std::uint8_t, 2048> space{};
+    bool sent = false, dropped = false;
+    Duration srtt_before;
+    for (int step = 0; step < 10000; ++step) {
+        if (!sent && client->state() == State::Established) {
+            srtt_before = client->srtt();
+            const std::string ping = "ping";
+            ASSERT_TRUE(client->send(
+                Bytes(reinterpret_cast<const std::uint8_t*>(ping.data()), ping.size())));
+            sent = true;
+        }
+        for (int side = 0; side < 2; ++side) {
+            Connection* c = side == 0 ? &*client : (server ? &*server : nullptr);
+            if (!c) continue;
+            while (auto s = c->poll_transmit(now, MutBytes(space))) {
+                // The first ACK the server sends for the data is lost.
+                if (side == 1 && !dropped && sent && s->payload.empty() &&
+                    server->recv_queue() == 4) {
+                    dropped = true;
+                    continue;
+                }
+                InFlight f{now + delay, side == 0, *s, {}};
+                f.payload.assign(s->payload.begin(), s->payload.end());
+                link.push_back(std::move(f));
+            }
+        }
+        while (!link.empty() && link.front().at <= now) {
+            InFlight f = std::move(link.front());
+            link.pop_front();
+            f.seg.payload = Bytes(f.payload);
+            if (!f.to_server) {
+                client->on_segment(f.seg, now);
+            } else if (server) {
+                server->on_segment(f.seg, now);
+            } else {
+                server = Connection::passive_open(cfg, f.seg, wire::SeqNum(0xfffff000), now);
+            }
+        }
+        if (dropped && client->send_queue() == 0) break;
+        Instant next = client->poll_at();
+        if (server) next = std::min(next, server->poll_at());
+        if (!link.empty()) next = std::min(next, link.front().at);
+        if (next == Instant::never()) break;
+        now = std::max(now, next);
+    }
+    ASSERT_TRUE(dropped);
+    ASSERT_EQ(client->send_queue(), 0u);  // "ping" acknowledged, after the RTO resent it
+    EXPECT_EQ(client->rto_events(), 1u);
+    // The handshake measured the 10 ms path; the copy's ACK measures it again, not 1 s more.
+    EXPECT_EQ(srtt_before, Duration::millis(10));
+    EXPECT_EQ(client->srtt(), Duration::millis(10));
+}
+
 }  // namespace
 }  // namespace ustack::tcp::test

@@ -333,6 +333,76 @@ TEST(Timestamps, OlderButAcceptableTsvalDoesNotMoveTsRecentBack) {
     EXPECT_EQ(h.conn().ts_recent(), kPeerTs + 10);
 }
 
+TEST(Timestamps, RetransmissionAfterALostAckUpdatesTsRecent) {
+    // Our ACK of "data" is lost; the peer times out and sends it again. The segment is wholly
+    // below RCV.NXT (R2 drops it and owes an ACK), but RFC 7323 §4.3 (2) holds (SEG.SEQ =<
+    // Last.ACK.sent, SEG.TSval >= TS.Recent) and Appendix H wants TS.Recent updated for a
+    // "retransmitted segment that resulted from a lost <ACK>": the ACK echoes the
+    // retransmission, so the peer's RTT sample is the path's, not the path's plus its RTO.
+    Harness h;
+    h.establish_client_with(seg().win(65535).mss(1460).ts(kPeerTs, 0));
+    h.deliver(seg().seq(kB).ack(kA).payload("data").ts(kPeerTs + 1, 0));
+    h.advance(Duration::millis(40));
+    EXPECT_SENT(h, seg().ack(kB + 4).ts_ecr(kPeerTs + 1));  // lost on its way
+    h.advance(Duration::seconds(1));
+    h.deliver(seg().seq(kB).ack(kA).payload("data").ts(kPeerTs + 1041, 0));
+    EXPECT_SENT(h, seg().ack(kB + 4).ts_ecr(kPeerTs + 1041));
+    EXPECT_EQ(h.conn().ts_recent(), kPeerTs + 1041);
+    EXPECT_EQ(h.conn().recv_queue(), 4u);  // the duplicate adds nothing
+    EXPECT_EQ(h.conn().paws_rejected(), 0u);
+}
+
+TEST(Timestamps, RetransmissionOfTheFirstOfSeveralAckedSegmentsUpdatesTsRecent) {
+    // The peer's RTO resends only its first unacknowledged segment, here one of two our lost ACK
+    // covered: it ends below Last.ACK.sent, starts at or before it, and still updates TS.Recent.
+    Harness h;
+    h.establish_client_with(seg().win(65535).mss(1460).ts(kPeerTs, 0));
+    h.deliver(seg().seq(kB).ack(kA).payload("ab").ts(kPeerTs + 1, 0));
+    h.deliver(seg().seq(kB + 2).ack(kA).payload("cd").ts(kPeerTs + 2, 0));
+    h.advance(Duration::millis(40));
+    EXPECT_SENT(h, seg().ack(kB + 4).ts_ecr(kPeerTs + 1));  // lost
+    h.advance(Duration::seconds(4));
+    h.deliver(seg().seq(kB).ack(kA).payload("ab").ts(kPeerTs + 4041, 0));
+    EXPECT_SENT(h, seg().ack(kB + 4).ts_ecr(kPeerTs + 4041));
+}
+
+TEST(Timestamps, DuplicateOfDataNotYetAcknowledgedLeavesTsRecent) {
+    // §4.3 (2) still needs SEG.SEQ =< Last.ACK.sent: a copy of "b", which our (delayed) ACK has
+    // not covered yet, leaves TS.Recent at "a", the earliest unacknowledged segment (case (A)).
+    Harness h;
+    h.establish_client_with(seg().win(65535).mss(1460).ts(kPeerTs, 0));
+    h.deliver(seg().seq(kB).ack(kA).payload("a").ts(kPeerTs + 1, 0));
+    h.deliver(seg().seq(kB + 1).ack(kA).payload("b").ts(kPeerTs + 2, 0));
+    h.deliver(seg().seq(kB + 1).ack(kA).payload("b").ts(kPeerTs + 3, 0));
+    EXPECT_EQ(h.conn().ts_recent(), kPeerTs + 1);
+    EXPECT_SENT(h, seg().ack(kB + 2).ts_ecr(kPeerTs + 1));
+}
+
+TEST(Timestamps, RetransmittedFinInTimeWaitUpdatesTsRecent) {
+    // The same for a FIN whose ACK was lost: TIME-WAIT answers the copy echoing it.
+    Harness h;
+    h.establish_client_with(seg().win(65535).mss(1460).ts(kPeerTs, 0));
+    ASSERT_TRUE(h.conn().shutdown_write());
+    EXPECT_SENT(h, seg().fin().seq(kA).ack(kB));
+    h.deliver(seg().fin().seq(kB).ack(kA + 1).ts(kPeerTs + 1, 0));
+    ASSERT_EQ(h.conn().state(), State::TimeWait);
+    EXPECT_SENT(h, seg().seq(kA + 1).ack(kB + 1).ts_ecr(kPeerTs + 1));  // lost
+    h.advance(Duration::seconds(1));
+    h.deliver(seg().fin().seq(kB).ack(kA + 1).ts(kPeerTs + 1001, 0));
+    EXPECT_SENT(h, seg().seq(kA + 1).ack(kB + 1).ts_ecr(kPeerTs + 1001));
+}
+
+TEST(Timestamps, OldSegmentFromBeyondTheReceiveBufferLeavesTsRecent) {
+    // Only the last receive buffer's worth below RCV.NXT can be our peer's retransmission; an
+    // older sequence number (a forgery, or an old incarnation) must not move TS.Recent.
+    Harness h;
+    h.establish_client_with(seg().win(65535).mss(1460).ts(kPeerTs, 0));
+    h.deliver(seg().seq(kB).ack(kA).payload("a").ts(kPeerTs + 1, 0));
+    const auto far = static_cast<std::uint32_t>(h.conn().recv_buffer() + 100);
+    h.deliver(seg().seq(kB - far).ack(kA).payload("x").ts(kPeerTs + 2, 0));
+    EXPECT_EQ(h.conn().ts_recent(), kPeerTs + 1);
+}
+
 TEST(Timestamps, RttSampleFromTheEchoNotFromTheTimedSegment) {
     Config c = Harness::default_config();
     c.no_delay = true;
