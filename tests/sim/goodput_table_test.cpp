@@ -68,7 +68,9 @@ bool known_below_bar(const ParsedTableLine& p) {
 }
 
 TEST(GoodputTable, EveryRowMeetsItsBar) {
-    for (const std::string& line : golden_lines()) {
+    const auto lines = golden_lines();
+    ASSERT_FALSE(lines.empty()) << "no rows in " << golden_path();
+    for (const std::string& line : lines) {
         const auto p = parse_table_line(line);
         ASSERT_TRUE(p) << line;
         const double rate_mbps = static_cast<double>(p->row.rate_bps) / 1e6;
