@@ -61,11 +61,20 @@ void Scoreboard::detect_lost_retransmissions() {
     // than (DupThresh - 1) * SMSS bytes, the same allowance for reordering) proves it lost.
     // Deviation: sequence order of new data stands in for RACK's send times, as Linux's
     // pre-RACK tcp_mark_lost_retrans() did; no reordering-window timer is needed.
+    // Retransmissions sent later count as well (RFC 8985 orders by send time): when one sent
+    // DupThresh retransmissions after this one was delivered, this one was lost. (The sender
+    // is often receive-window limited then, with no new data to send after it.)
+    for (std::size_t i = 0; i < rxt_count_; ++i) {
+        const Rxt& r = rxts_[i];
+        if (sacked_within(r.start, r.end) >= r.end - r.start) {
+            delivered_order_ = std::max(delivered_order_, r.order);
+        }
+    }
     std::size_t kept = 0;
     for (std::size_t i = 0; i < rxt_count_; ++i) {
         Rxt r = rxts_[i];
         if (sacked_within(r.start, r.end) >= r.end - r.start) continue;  // delivered
-        if (!r.lost && lost_from(r.mark)) {
+        if (!r.lost && (lost_from(r.mark) || delivered_order_ >= r.order + kDupThresh)) {
             r.lost = true;
             ++lost_rxts_;
         }
@@ -116,7 +125,10 @@ void Scoreboard::advance(std::uint32_t delta) {
     kept = 0;
     for (std::size_t i = 0; i < rxt_count_; ++i) {
         Rxt r = rxts_[i];
-        if (r.end <= delta) continue;  // cumulatively acknowledged
+        if (r.end <= delta) {  // cumulatively acknowledged: delivered
+            delivered_order_ = std::max(delivered_order_, r.order);
+            continue;
+        }
         r.start = r.start > delta ? r.start - delta : 0;
         r.end -= delta;
         r.mark = r.mark > delta ? r.mark - delta : 0;
@@ -187,16 +199,18 @@ void Scoreboard::on_retransmit(SeqNum seq, std::uint32_t len) {
     const std::int32_t first = seq - high_ack_;
     const auto start = static_cast<std::uint32_t>(std::max(first, 0));
     if (start >= end) return;
+    ++rxt_order_;
     for (std::size_t i = 0; i < rxt_count_; ++i) {
         Rxt& r = rxts_[i];
         if (!(r.start <= start && start < r.end)) continue;
         if (!r.lost) {
             r.mark = data_end_;  // resent again while still watched: the newer send counts
+            r.order = rxt_order_;
             return;
         }
         r.start = std::min(end, r.end);
         if (r.start == r.end) {
-            r = Rxt{start, end, data_end_, false};
+            r = Rxt{start, end, data_end_, false, rxt_order_};
             return;
         }
         break;
@@ -206,11 +220,13 @@ void Scoreboard::on_retransmit(SeqNum seq, std::uint32_t len) {
         Rxt& last = rxts_[rxt_count_ - 1];
         if (!last.lost && last.end == start && last.mark == data_end_) {
             last.end = end;
+            last.order = rxt_order_;
             return;
         }
     }
     // When all entries are taken, this one is left to the retransmission timer.
-    if (rxt_count_ < kMaxRetransmissions) rxts_[rxt_count_++] = Rxt{start, end, data_end_, false};
+    if (rxt_count_ < kMaxRetransmissions)
+        rxts_[rxt_count_++] = Rxt{start, end, data_end_, false, rxt_order_};
 }
 
 void Scoreboard::on_fast_retransmit(SeqNum seq, std::uint32_t len) {
@@ -230,6 +246,8 @@ void Scoreboard::on_rescue(SeqNum recovery_point) {
 void Scoreboard::reset_high_rxt() {
     rxt_end_ = 0;
     rxt_count_ = 0;
+    rxt_order_ = 0;
+    delivered_order_ = 0;
 }
 
 void Scoreboard::clear() {
@@ -239,6 +257,8 @@ void Scoreboard::clear() {
     sacked_ = 0;
     rxt_end_ = 0;
     rxt_count_ = 0;
+    rxt_order_ = 0;
+    delivered_order_ = 0;
     rescue_valid_ = false;
 }
 

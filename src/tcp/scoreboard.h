@@ -124,9 +124,10 @@ class Scoreboard {
     struct Rxt {
         std::uint32_t start = 0;  // [start, end): what was resent
         std::uint32_t end = 0;
-        std::uint32_t mark = 0;  // SND.MAX - SND.UNA when it was resent: data at or above mark
-                                 // was first sent after it
-        bool lost = false;       // found lost; owed another retransmission
+        std::uint32_t mark = 0;   // SND.MAX - SND.UNA when it was resent: data at or above mark
+                                  // was first sent after it
+        bool lost = false;        // found lost; owed another retransmission
+        std::uint64_t order = 0;  // retransmission count when (last) sent: later ones are higher
     };
 
     // Lost (as IsLost) for SACKed data at offsets >= from.
@@ -145,16 +146,18 @@ class Scoreboard {
     // Records [start, end) (offsets); returns the bytes not SACKed before.
     std::uint32_t insert(std::uint32_t start, std::uint32_t end);
 
-    std::uint32_t smss_ = 536;     // sender MSS; > 0
-    wire::SeqNum high_ack_;        // SND.UNA (RFC 6675 HighACK + 1)
-    std::uint32_t data_end_ = 0;   // SND.MAX - SND.UNA (RFC 6675 HighData + 1, as offset)
-    std::uint32_t rxt_end_ = 0;    // HighRxt + 1 as offset; <= data_end_
-    wire::SeqNum rescue_rxt_;      // RescueRxt + 1; meaningful while rescue_valid_
-    bool rescue_valid_ = false;    // RescueRxt is defined and not yet passed by SND.UNA
-    std::size_t count_ = 0;        // count_ <= kMaxRanges
-    std::uint32_t sacked_ = 0;     // sum of ranges_ lengths
-    std::size_t rxt_count_ = 0;    // rxt_count_ <= kMaxRetransmissions
-    std::uint32_t lost_rxts_ = 0;  // retransmissions found lost
+    std::uint32_t smss_ = 536;           // sender MSS; > 0
+    wire::SeqNum high_ack_;              // SND.UNA (RFC 6675 HighACK + 1)
+    std::uint32_t data_end_ = 0;         // SND.MAX - SND.UNA (RFC 6675 HighData + 1, as offset)
+    std::uint32_t rxt_end_ = 0;          // HighRxt + 1 as offset; <= data_end_
+    wire::SeqNum rescue_rxt_;            // RescueRxt + 1; meaningful while rescue_valid_
+    bool rescue_valid_ = false;          // RescueRxt is defined and not yet passed by SND.UNA
+    std::size_t count_ = 0;              // count_ <= kMaxRanges
+    std::uint32_t sacked_ = 0;           // sum of ranges_ lengths
+    std::size_t rxt_count_ = 0;          // rxt_count_ <= kMaxRetransmissions
+    std::uint32_t lost_rxts_ = 0;        // retransmissions found lost
+    std::uint64_t rxt_order_ = 0;        // retransmissions sent in this episode
+    std::uint64_t delivered_order_ = 0;  // highest order of a watched retransmission delivered
     // Last: the fields above (used on every segment) share cache lines with the ones before.
     std::array<Range, kMaxRanges> ranges_{};       // [0, count_): sorted, disjoint, non-adjacent,
                                                    // start < end <= data_end_
