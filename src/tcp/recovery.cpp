@@ -52,6 +52,7 @@ AckOutcome LossRecovery::on_ack(const AckSegment& seg, Instant now) {
     // RFC 5681 §2 (d): "the acknowledgment number is equal to the greatest acknowledgment
     // received on the given connection".
     const bool at_una = seg.ack == board_.high_ack();
+    const std::uint32_t sacked_before = board_.sacked_bytes();
 
     const auto sacks = sack_ ? seg.sacks : std::span<const wire::SackBlock>{};
     const Scoreboard::Update up = board_.update(seg.ack, sacks);
@@ -106,7 +107,36 @@ AckOutcome LossRecovery::on_ack(const AckSegment& seg, Instant now) {
             if (out.acked > 0) out.partial_ack = true;
             if (sack_) {
                 // RFC 6675 §5 steps B.1-B.2: Update() ran above; SetPipe() runs in
-                // next_segment(), and step C sends while cwnd - pipe >= 1 SMSS.
+                // next_segment(). How much step C may send is RFC 6937's sndcnt, not
+                // cwnd - pipe: after a burst of tail drops one ACK can reveal dozens of lost
+                // segments at once, and sending cwnd - pipe of them back to back overflows the
+                // same queue again (RFC 6937 §1). PRR spreads them over the ACKs instead.
+                // RFC 6937 §3: DeliveredData = change in snd.una + change in SACKed bytes.
+                const std::int64_t delivered = static_cast<std::int64_t>(out.acked) +
+                                               static_cast<std::int64_t>(board_.sacked_bytes()) -
+                                               static_cast<std::int64_t>(sacked_before);
+                prr_delivered_ += static_cast<std::uint64_t>(std::max<std::int64_t>(delivered, 0));
+                const std::uint64_t pipe = board_.pipe();
+                const std::uint64_t ssthresh = cc_.ssthresh();
+                std::int64_t sndcnt = 0;
+                if (pipe > ssthresh) {
+                    // RFC 6937 §3: "sndcnt = CEIL(prr_delivered * ssthresh / RecoverFS) -
+                    // prr_out" (proportional part).
+                    const std::uint64_t target =
+                        (prr_delivered_ * ssthresh + recover_fs_ - 1) / recover_fs_;
+                    sndcnt =
+                        static_cast<std::int64_t>(target) - static_cast<std::int64_t>(prr_out_);
+                } else {
+                    // RFC 6937 §3, PRR-SSRB: "limit = MAX(prr_delivered - prr_out,
+                    // DeliveredData) + MSS; sndcnt = MIN(ssthresh - pipe, limit)".
+                    const std::int64_t limit = std::max(static_cast<std::int64_t>(prr_delivered_) -
+                                                            static_cast<std::int64_t>(prr_out_),
+                                                        delivered) +
+                                               smss;
+                    sndcnt = std::min(static_cast<std::int64_t>(ssthresh - pipe), limit);
+                }
+                prr_sndcnt_ = static_cast<std::uint32_t>(
+                    std::clamp<std::int64_t>(sndcnt, 0, std::int64_t{UINT32_MAX}));
                 break;
             }
             if (out.acked > 0) {
@@ -157,6 +187,12 @@ void LossRecovery::enter_fast_recovery() {
     fast_rtx_pending_ = true;
     first_partial_ = true;
     board_.reset_high_rxt();
+    // RFC 6937 §3 "At the beginning of recovery": prr_delivered = 0, prr_out = 0, RecoverFS =
+    // snd.nxt - snd.una. The fast retransmission itself goes regardless (it counts in prr_out).
+    prr_delivered_ = 0;
+    prr_out_ = 0;
+    prr_sndcnt_ = 0;
+    recover_fs_ = std::max<std::uint32_t>(board_.flight_size(), 1);
     // RFC 6582 §3.2 step 3: without SACK, cwnd = ssthresh + 3*SMSS (the three segments the
     // duplicate ACKs say have left the network). With SACK, pipe accounts for them.
     inflation_ = sack_ ? 0 : 3 * static_cast<std::int64_t>(cc_.smss());
@@ -246,19 +282,22 @@ SendPlan LossRecovery::next_segment(bool new_data_ok) const {
                 if (new_data_ok && room > 0) return SendPlan{SendPlan::Kind::NewData, max, room};
                 return SendPlan{};
             }
-            // RFC 6675 §5 step C: "If cwnd - pipe >= 1 SMSS" send what NextSeg() returns.
-            const std::uint32_t pipe = board_.pipe();
-            const std::uint32_t c = cc_.cwnd();
-            if (c < pipe || c - pipe < smss) return SendPlan{};
+            // RFC 6675 §5 step C sends what NextSeg() returns; RFC 6937 §3: "cwnd = pipe +
+            // sndcnt", so it goes while the ACK's sndcnt covers the segment.
+            const std::uint32_t room = prr_sndcnt_;
+            if (room == 0) return SendPlan{};
             const Scoreboard::Next n = board_.next_seg(new_data_ok);
             switch (n.rule) {
                 case Scoreboard::Next::Rule::Lost:
                 case Scoreboard::Next::Rule::Unsacked:
+                    if (room < n.len) return SendPlan{};
                     return SendPlan{SendPlan::Kind::Retransmit, n.seq, n.len};
                 case Scoreboard::Next::Rule::Rescue:
+                    if (room < n.len) return SendPlan{};
                     return SendPlan{SendPlan::Kind::Rescue, n.seq, n.len};
                 case Scoreboard::Next::Rule::NewData:
-                    return SendPlan{SendPlan::Kind::NewData, max, c - pipe};
+                    if (room < smss) return SendPlan{};
+                    return SendPlan{SendPlan::Kind::NewData, max, room};
                 case Scoreboard::Next::Rule::None:
                     break;
             }
@@ -287,6 +326,11 @@ SendPlan LossRecovery::next_segment(bool new_data_ok) const {
 void LossRecovery::on_sent(const SendPlan& plan, SeqNum seq, std::uint32_t len) {
     if (len == 0) return;
     const SeqNum end = seq + len;
+    if (state_ == RecoveryState::FastRecovery && sack_) {
+        // RFC 6937 §3 "On any data transmission or retransmission": prr_out += (data sent).
+        prr_out_ += len;
+        prr_sndcnt_ -= std::min(prr_sndcnt_, len);
+    }
     switch (plan.kind) {
         case SendPlan::Kind::None:
             break;

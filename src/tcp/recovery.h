@@ -122,10 +122,15 @@ class LossRecovery {
     bool fast_rtx_pending_ = false;  // the retransmission of SND.UNA is owed (RFC 5681 §3.2
                                      // step 2, RFC 6582 step 5 partial ACK): sent past cwnd
     bool first_partial_ = true;      // no partial ACK yet in this NewReno recovery
-    wire::SeqNum rtx_next_;          // RtoRecovery: next octet to resend (go-back-N);
-                                     // SND.UNA <= rtx_next_ <= SND.MAX
-    wire::SeqNum rto_una_;           // SND.UNA at the last RTO (repeated timeouts keep ssthresh)
-    bool rto_seen_ = false;          // rto_una_ is valid
+    // RFC 6937 Proportional Rate Reduction, SACK FastRecovery only (bytes).
+    std::uint64_t prr_delivered_ = 0;  // prr_delivered: data delivered since recovery began
+    std::uint64_t prr_out_ = 0;        // prr_out: data sent since recovery began
+    std::uint32_t recover_fs_ = 1;     // RecoverFS: FlightSize when recovery began (> 0)
+    std::uint32_t prr_sndcnt_ = 0;     // what may still go in answer to the last ACK
+    wire::SeqNum rtx_next_;            // RtoRecovery: next octet to resend (go-back-N);
+                                       // SND.UNA <= rtx_next_ <= SND.MAX
+    wire::SeqNum rto_una_;             // SND.UNA at the last RTO (repeated timeouts keep ssthresh)
+    bool rto_seen_ = false;            // rto_una_ is valid
     std::uint32_t fast_retransmits_ = 0;  // fast recoveries entered
     std::uint32_t rto_events_ = 0;        // on_rto() calls
     std::uint32_t dsacks_ = 0;            // D-SACK blocks received

@@ -48,7 +48,59 @@ Scoreboard::Update Scoreboard::update(SeqNum ack, std::span<const SackBlock> blo
         result.newly_sacked +=
             insert(static_cast<std::uint32_t>(start), static_cast<std::uint32_t>(end));
     }
+    detect_lost_retransmissions();
     return result;
+}
+
+void Scoreboard::detect_lost_retransmissions() {
+    // RFC 6675 §5.1 leaves a lost retransmission to the retransmission timer; after a burst of
+    // tail drops that costs an RTO and a go-back-N resend each time. RFC 8985 §2 and §6.2: "a
+    // segment is lost if a segment sent sufficiently later has been delivered", and a
+    // retransmission is such a segment too. Data first sent after the retransmission (at or
+    // above its mark) that is SACKed enough for RFC 6675 §4 IsLost() (DupThresh ranges or more
+    // than (DupThresh - 1) * SMSS bytes, the same allowance for reordering) proves it lost.
+    // Deviation: sequence order of new data stands in for RACK's send times, as Linux's
+    // pre-RACK tcp_mark_lost_retrans() did; no reordering-window timer is needed.
+    // Retransmissions sent later count as well (RFC 8985 orders by send time): when one sent
+    // DupThresh retransmissions after this one was delivered, this one was lost. (The sender
+    // is often receive-window limited then, with no new data to send after it.)
+    for (std::size_t i = 0; i < rxt_count_; ++i) {
+        const Rxt& r = rxts_[i];
+        if (sacked_within(r.start, r.end) >= r.end - r.start) {
+            delivered_order_ = std::max(delivered_order_, r.order);
+        }
+    }
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < rxt_count_; ++i) {
+        Rxt r = rxts_[i];
+        if (sacked_within(r.start, r.end) >= r.end - r.start) continue;  // delivered
+        if (!r.lost && (lost_from(r.mark) || delivered_order_ >= r.order + kDupThresh)) {
+            r.lost = true;
+            ++lost_rxts_;
+        }
+        rxts_[kept++] = r;
+    }
+    rxt_count_ = kept;
+}
+
+bool Scoreboard::retransmission_lost(SeqNum seq) const {
+    const std::int32_t off = seq - high_ack_;
+    if (off < 0) return false;
+    const auto o = static_cast<std::uint32_t>(off);
+    for (std::size_t i = 0; i < rxt_count_; ++i) {
+        if (rxts_[i].lost && rxts_[i].start <= o && o < rxts_[i].end) return !is_sacked(seq);
+    }
+    return false;
+}
+
+std::uint32_t Scoreboard::sacked_within(std::uint32_t start, std::uint32_t end) const {
+    std::uint32_t sum = 0;
+    for (std::size_t i = 0; i < count_ && ranges_[i].start < end; ++i) {
+        const std::uint32_t s = std::max(ranges_[i].start, start);
+        const std::uint32_t e = std::min(ranges_[i].end, end);
+        if (e > s) sum += e - s;
+    }
+    return sum;
 }
 
 void Scoreboard::advance(std::uint32_t delta) {
@@ -70,6 +122,19 @@ void Scoreboard::advance(std::uint32_t delta) {
         ranges_[kept++] = Range{r.start - delta, r.end - delta};
     }
     count_ = kept;
+    kept = 0;
+    for (std::size_t i = 0; i < rxt_count_; ++i) {
+        Rxt r = rxts_[i];
+        if (r.end <= delta) {  // cumulatively acknowledged: delivered
+            delivered_order_ = std::max(delivered_order_, r.order);
+            continue;
+        }
+        r.start = r.start > delta ? r.start - delta : 0;
+        r.end -= delta;
+        r.mark = r.mark > delta ? r.mark - delta : 0;
+        rxts_[kept++] = r;
+    }
+    rxt_count_ = kept;
     // RFC 6675 §4 rule 4: once HighACK > RescueRxt a new rescue may be sent; forget the old one.
     if (rescue_valid_ && high_ack_ > rescue_rxt_) rescue_valid_ = false;
 }
@@ -128,6 +193,40 @@ void Scoreboard::on_retransmit(SeqNum seq, std::uint32_t len) {
     if (off <= 0) return;
     const auto end = std::min(static_cast<std::uint32_t>(off), data_end_);
     rxt_end_ = std::max(rxt_end_, end);
+    // Remember it for detect_lost_retransmissions(). The entries stay disjoint: a resend inside
+    // a watched one either refreshes it or, for a lost one, takes its lowest unSACKed part (what
+    // NextSeg() offered; everything below it is SACKed) out as a new entry.
+    const std::int32_t first = seq - high_ack_;
+    const auto start = static_cast<std::uint32_t>(std::max(first, 0));
+    if (start >= end) return;
+    ++rxt_order_;
+    for (std::size_t i = 0; i < rxt_count_; ++i) {
+        Rxt& r = rxts_[i];
+        if (!(r.start <= start && start < r.end)) continue;
+        if (!r.lost) {
+            r.mark = data_end_;  // resent again while still watched: the newer send counts
+            r.order = rxt_order_;
+            return;
+        }
+        r.start = std::min(end, r.end);
+        if (r.start == r.end) {
+            r = Rxt{start, end, data_end_, false, rxt_order_};
+            return;
+        }
+        break;
+    }
+    // A burst of retransmissions sent together is watched as one entry.
+    if (rxt_count_ > 0) {
+        Rxt& last = rxts_[rxt_count_ - 1];
+        if (!last.lost && last.end == start && last.mark == data_end_) {
+            last.end = end;
+            last.order = rxt_order_;
+            return;
+        }
+    }
+    // When all entries are taken, this one is left to the retransmission timer.
+    if (rxt_count_ < kMaxRetransmissions)
+        rxts_[rxt_count_++] = Rxt{start, end, data_end_, false, rxt_order_};
 }
 
 void Scoreboard::on_fast_retransmit(SeqNum seq, std::uint32_t len) {
@@ -146,6 +245,9 @@ void Scoreboard::on_rescue(SeqNum recovery_point) {
 
 void Scoreboard::reset_high_rxt() {
     rxt_end_ = 0;
+    rxt_count_ = 0;
+    rxt_order_ = 0;
+    delivered_order_ = 0;
 }
 
 void Scoreboard::clear() {
@@ -154,6 +256,9 @@ void Scoreboard::clear() {
     count_ = 0;
     sacked_ = 0;
     rxt_end_ = 0;
+    rxt_count_ = 0;
+    rxt_order_ = 0;
+    delivered_order_ = 0;
     rescue_valid_ = false;
 }
 
@@ -167,7 +272,10 @@ bool Scoreboard::lost_given(std::size_t ranges, std::uint64_t bytes) const {
 bool Scoreboard::is_lost(SeqNum seq) const {
     const std::int32_t off = seq - high_ack_;
     if (off < 0) return false;  // already acknowledged
-    const auto above = static_cast<std::uint64_t>(off) + 1;
+    return lost_from(static_cast<std::uint64_t>(off) + 1);
+}
+
+bool Scoreboard::lost_from(std::uint64_t above) const {
     std::size_t ranges = 0;
     std::uint64_t bytes = 0;
     for (std::size_t i = 0; i < count_; ++i) {
@@ -215,6 +323,15 @@ std::uint32_t Scoreboard::pipe() const {
         const std::uint32_t rx = std::min(he, rxt_end_);
         if (rx > hs) pipe += rx - hs;
     }
+    // A retransmission found lost is no longer in the network (RFC 8985 §2; see
+    // detect_lost_retransmissions()): its unSACKed octets below HighRxt leave term (b).
+    for (std::size_t i = 0; i < rxt_count_; ++i) {
+        const Rxt& r = rxts_[i];
+        if (!r.lost) continue;
+        const std::uint32_t e = std::min(r.end, rxt_end_);
+        if (e > r.start)
+            pipe -= std::min<std::uint64_t>(pipe, (e - r.start) - sacked_within(r.start, e));
+    }
     return static_cast<std::uint32_t>(std::min<std::uint64_t>(pipe, UINT32_MAX));
 }
 
@@ -222,6 +339,22 @@ Scoreboard::Next Scoreboard::next_seg(bool can_send_new) const {
     using Rule = Next::Rule;
     // RFC 6675 §4 NextSeg() rule 1: the smallest unSACKed S2 with S2 > HighRxt, S2 below the
     // highest SACKed octet and IsLost(S2): one segment of up to SMSS from S2.
+    // First, octets whose retransmission was lost (below HighRxt, so rule 1 as written would
+    // never pick them again: RFC 8985 §2), lowest first.
+    const Rxt* relost = nullptr;
+    for (std::size_t i = 0; i < rxt_count_; ++i) {
+        if (rxts_[i].lost && (relost == nullptr || rxts_[i].start < relost->start)) {
+            relost = &rxts_[i];
+        }
+    }
+    if (relost != nullptr) {
+        const Next n = unsacked_from(high_ack_ + relost->start, smss_);
+        const std::int32_t s = n.seq - high_ack_;
+        if (n.len > 0 && static_cast<std::uint32_t>(s) < relost->end) {
+            const std::uint32_t len = std::min(n.len, relost->end - static_cast<std::uint32_t>(s));
+            return Next{Rule::Lost, n.seq, len};
+        }
+    }
     const std::size_t lost = lost_holes();
     for (std::size_t i = 0; i < lost; ++i) {
         const std::uint32_t hs = i == 0 ? 0 : ranges_[i - 1].end;

@@ -1,5 +1,7 @@
 // The RFC 6675 SACK scoreboard: SACKed ranges over [SND.UNA, SND.MAX), IsLost(), SetPipe(),
-// NextSeg(), HighACK/HighData/HighRxt/RescueRxt; RFC 2883 D-SACK recognition; RFC 2018 §8.
+// NextSeg(), HighACK/HighData/HighRxt/RescueRxt; RFC 2883 D-SACK recognition; RFC 2018 §8;
+// lost-retransmission detection (RFC 8985's rule, "sent later, delivered first", for
+// retransmissions).
 #pragma once
 
 #include <array>
@@ -26,6 +28,9 @@ class Scoreboard {
     // nearest SND.UNA decide what is retransmitted; forgetting only makes data look unSACKed,
     // which costs a needless retransmission at worst, never a stall.
     static constexpr std::size_t kMaxRanges = 64;
+    // At most this many retransmissions of one recovery episode are watched for loss; beyond
+    // that a lost retransmission is left to the retransmission timer (RFC 6675 §5.1).
+    static constexpr std::size_t kMaxRetransmissions = 64;
     // RFC 6675 §2 / RFC 5681: DupThresh = 3.
     static constexpr std::uint32_t kDupThresh = 3;
 
@@ -40,7 +45,8 @@ class Scoreboard {
     struct Next {
         enum class Rule : std::uint8_t {
             None,      // nothing to send
-            Lost,      // rule 1: the first lost, not yet retransmitted segment
+            Lost,      // rule 1: the first lost, not yet retransmitted segment (or one whose
+                       // retransmission was lost: retransmission_lost())
             NewData,   // rule 2: new data starting at high_data()
             Unsacked,  // rule 3: an unSACKed, not yet retransmitted segment below the highest SACK
             Rescue,    // rule 4: the rescue retransmission (the highest unSACKed segment)
@@ -61,13 +67,15 @@ class Scoreboard {
     Update update(wire::SeqNum ack, std::span<const wire::SackBlock> blocks);
     // New data was sent up to `end` (SND.MAX moves; HighData of RFC 6675 §5 step C.3).
     void on_sent(wire::SeqNum end);
-    // [seq, seq + len) was retransmitted: RFC 6675 §5 steps 4.3 and C.2 (HighRxt).
+    // [seq, seq + len) was retransmitted: RFC 6675 §5 steps 4.3 and C.2 (HighRxt). The
+    // retransmission is remembered with SND.MAX at the time, for lost-retransmission detection.
     void on_retransmit(wire::SeqNum seq, std::uint32_t len);
     // RFC 6675 §4 NextSeg() rule 4: RescueRxt = RecoveryPoint (HighRxt unchanged).
     void on_rescue(wire::SeqNum recovery_point);
     // RFC 6675 §5 step 4.3: both HighRxt and RescueRxt to the end of the fast retransmission.
     void on_fast_retransmit(wire::SeqNum seq, std::uint32_t len);
-    // RFC 6675 §5 step 1.c.1, and when leaving recovery: HighRxt = HighACK.
+    // RFC 6675 §5 step 1.c.1, and when leaving recovery: HighRxt = HighACK (and the
+    // retransmissions watched for loss are forgotten).
     void reset_high_rxt();
     // RFC 2018 §8: after a retransmission timeout the sender forgets SACK information (the
     // receiver may have reneged). HighRxt and RescueRxt are reset too.
@@ -76,6 +84,13 @@ class Scoreboard {
     // RFC 6675 §4 IsLost(seq): DupThresh discontiguous SACKed ranges above seq, or more than
     // (DupThresh - 1) * SMSS SACKed bytes above it.
     bool is_lost(wire::SeqNum seq) const;
+    // Whether a retransmission covering the octet at seq was itself lost: data first sent after
+    // it has been SACKed, enough for IsLost() (RFC 8985 §2: a segment is lost when one sent
+    // sufficiently later was delivered). Such octets are owed a retransmission again (NextSeg()
+    // rule 1) and no longer count in pipe as retransmitted.
+    bool retransmission_lost(wire::SeqNum seq) const;
+    // Retransmissions found lost over the connection's life.
+    std::uint32_t lost_retransmissions() const { return lost_rxts_; }
     // Whether the octet at seq is SACKed.
     bool is_sacked(wire::SeqNum seq) const;
     // RFC 6675 §4 SetPipe(): the octets estimated to be in the network.
@@ -105,6 +120,23 @@ class Scoreboard {
     bool empty() const { return count_ == 0; }
 
   private:
+    // One retransmission of the current recovery episode (offsets from SND.UNA, as ranges_).
+    struct Rxt {
+        std::uint32_t start = 0;  // [start, end): what was resent
+        std::uint32_t end = 0;
+        std::uint32_t mark = 0;   // SND.MAX - SND.UNA when it was resent: data at or above mark
+                                  // was first sent after it
+        bool lost = false;        // found lost; owed another retransmission
+        std::uint64_t order = 0;  // retransmission count when (last) sent: later ones are higher
+    };
+
+    // Lost (as IsLost) for SACKed data at offsets >= from.
+    bool lost_from(std::uint64_t from) const;
+    // SACKed bytes within [start, end) (offsets).
+    std::uint32_t sacked_within(std::uint32_t start, std::uint32_t end) const;
+    // Marks the watched retransmissions that data sent after them proves lost; forgets those
+    // fully SACKed.
+    void detect_lost_retransmissions();
     // How many holes, from the lowest, IsLost() holds for: hole i (below ranges_[i]) is lost
     // iff i < lost_holes() (IsLost is monotone: a lower octet has more SACKed above it).
     std::size_t lost_holes() const;
@@ -114,17 +146,23 @@ class Scoreboard {
     // Records [start, end) (offsets); returns the bytes not SACKed before.
     std::uint32_t insert(std::uint32_t start, std::uint32_t end);
 
-    std::uint32_t smss_ = 536;    // sender MSS; > 0
-    wire::SeqNum high_ack_;       // SND.UNA (RFC 6675 HighACK + 1)
-    std::uint32_t data_end_ = 0;  // SND.MAX - SND.UNA (RFC 6675 HighData + 1, as offset)
-    std::uint32_t rxt_end_ = 0;   // HighRxt + 1 as offset; <= data_end_
-    wire::SeqNum rescue_rxt_;     // RescueRxt + 1; meaningful while rescue_valid_
-    bool rescue_valid_ = false;   // RescueRxt is defined and not yet passed by SND.UNA
-    std::size_t count_ = 0;       // count_ <= kMaxRanges
-    std::uint32_t sacked_ = 0;    // sum of ranges_ lengths
+    std::uint32_t smss_ = 536;           // sender MSS; > 0
+    wire::SeqNum high_ack_;              // SND.UNA (RFC 6675 HighACK + 1)
+    std::uint32_t data_end_ = 0;         // SND.MAX - SND.UNA (RFC 6675 HighData + 1, as offset)
+    std::uint32_t rxt_end_ = 0;          // HighRxt + 1 as offset; <= data_end_
+    wire::SeqNum rescue_rxt_;            // RescueRxt + 1; meaningful while rescue_valid_
+    bool rescue_valid_ = false;          // RescueRxt is defined and not yet passed by SND.UNA
+    std::size_t count_ = 0;              // count_ <= kMaxRanges
+    std::uint32_t sacked_ = 0;           // sum of ranges_ lengths
+    std::size_t rxt_count_ = 0;          // rxt_count_ <= kMaxRetransmissions
+    std::uint32_t lost_rxts_ = 0;        // retransmissions found lost
+    std::uint64_t rxt_order_ = 0;        // retransmissions sent in this episode
+    std::uint64_t delivered_order_ = 0;  // highest order of a watched retransmission delivered
     // Last: the fields above (used on every segment) share cache lines with the ones before.
-    std::array<Range, kMaxRanges> ranges_{};  // [0, count_): sorted, disjoint, non-adjacent,
-                                              // start < end <= data_end_
+    std::array<Range, kMaxRanges> ranges_{};       // [0, count_): sorted, disjoint, non-adjacent,
+                                                   // start < end <= data_end_
+    std::array<Rxt, kMaxRetransmissions> rxts_{};  // [0, rxt_count_): in the order first sent,
+                                                   // disjoint, each end <= rxt_end_
 };
 
 }  // namespace ustack::tcp

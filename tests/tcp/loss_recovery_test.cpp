@@ -365,6 +365,44 @@ TEST(Recovery, SackRecoveryRetransmitsOnlyTheHoles) {
     EXPECT_EQ(h.conn().rto_events(), 0u);
 }
 
+TEST(Recovery, LostRetransmissionIsResentWithoutWaitingForTheTimer) {
+    // A drop-tail queue that dropped a burst drops the retransmissions too. RFC 6675 alone
+    // leaves a lost retransmission to the RTO; RFC 8985 §2: once data sent after the
+    // retransmission is SACKed (enough for IsLost), the retransmission was lost: resend it.
+    Harness h(with(CongestionControl::NewReno));
+    establish_with_sack(h);
+    h.send(bulk(40));
+    ASSERT_EQ(pull(h), segments(0, 10));
+    std::vector<Sent> sent;
+    auto step = [&](const Seg& s) {
+        h.deliver(s);
+        for (const Sent& x : pull(h))
+            sent.push_back(x);
+    };
+    // Segment 0 is lost; 1..3 arrive: fast retransmit of 0.
+    step(sack(kA, {{at(1), at(2)}}));
+    step(sack(kA, {{at(1), at(3)}}));
+    step(sack(kA, {{at(1), at(4)}}));
+    ASSERT_EQ(h.conn().fast_retransmits(), 1u);
+    const std::uint32_t mark = h.conn().snd_nxt().raw();  // sent after the retransmission
+    // The rest of the first flight arrives; the retransmission of 0 is lost again.
+    for (std::uint32_t i = 4; i < 10; ++i)
+        step(sack(kA, {{at(1), at(i + 1)}}));
+    ASSERT_GE(h.conn().snd_nxt().raw(), mark + 3 * kMss);
+    const auto resends = [&] { return std::count(sent.begin(), sent.end(), Sent{at(0), kMss}); };
+    ASSERT_EQ(resends(), 1);
+    // Data first sent after the retransmission arrives: three segments of it prove it lost.
+    for (std::uint32_t i = 0; i < 3; ++i)
+        step(sack(kA, {{at(1), mark + (i + 1) * kMss}}));
+    EXPECT_EQ(resends(), 2);
+    EXPECT_EQ(h.conn().rto_events(), 0u);
+    EXPECT_EQ(h.conn().loss_recovery()->scoreboard().lost_retransmissions(), 1u);
+    // It arrives: recovery goes on to the end without a timeout.
+    step(ack(h.conn().snd_nxt().raw()));
+    EXPECT_EQ(h.conn().loss_recovery()->state(), RecoveryState::Open);
+    EXPECT_EQ(h.conn().rto_events(), 0u);
+}
+
 TEST(Recovery, SackLossDetectedBeforeThreeDupAcksByIsLost) {
     Harness h(with(CongestionControl::NewReno));
     establish_with_sack(h);
