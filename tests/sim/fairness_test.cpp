@@ -20,21 +20,14 @@ RunConfig two_flows(tcp::CongestionControl cc, std::uint64_t rate_bps = 10'000'0
     return c;
 }
 
-// `known_unfair`: the case does not converge yet (issue 4 stays open while one is marked); the
-// test fails once it does, so the mark must then go.
-void expect_fair(const RunConfig& c, bool known_unfair = false) {
+void expect_fair(const RunConfig& c) {
     const RunResult r = run(c);
     ASSERT_TRUE(r.finished);
     EXPECT_TRUE(r.all_byte_identical());
     EXPECT_TRUE(r.all_closed_cleanly());
     const auto j = second_half_fairness(r);
     ASSERT_TRUE(j);
-    if (known_unfair) {
-        EXPECT_LT(*j, 0.95) << "converges now: drop its known_unfair mark\n"
-                            << format_summary(c, r);
-    } else {
-        EXPECT_GE(*j, 0.95) << format_summary(c, r);
-    }
+    EXPECT_GE(*j, 0.95) << format_summary(c, r);
     // And together they use the link (not fair by both starving).
     const double total =
         static_cast<double>(r.flows[0].delivered_second_half + r.flows[1].delivered_second_half) *
@@ -43,9 +36,7 @@ void expect_fair(const RunConfig& c, bool known_unfair = false) {
 }
 
 TEST(Fairness, TwoCubicFlowsConverge) {
-    // Jain 0.924 at 10 Mbit/s x 20 ms (it was 1.000 before the TCB ran SACK recovery's cwnd =
-    // ssthresh exit): known short of the bar.
-    expect_fair(two_flows(tcp::CongestionControl::Cubic), /*known_unfair=*/true);
+    expect_fair(two_flows(tcp::CongestionControl::Cubic));
 }
 
 TEST(Fairness, TwoNewRenoFlowsConverge) {
