@@ -37,25 +37,15 @@ void pattern_fill(std::uint64_t seed, std::uint64_t offset, MutBytes out) {
 }
 
 BulkTransfer::BulkTransfer(World& world, const BulkConfig& config)
-    : world_(world),
-      config_(config),
+    : config_(config),
       chunk_(kChunk),
       rx_buf_(kChunk),
-      expected_(config.verify ? kChunk : 0) {
-    world_.client().add_event_handler([this](const stack::Event& e, Instant) { on_client(e); });
-    world_.server().add_event_handler([this](const stack::Event& e, Instant) { on_server(e); });
-}
-
-bool BulkTransfer::start() {
-    const stack::Endpoint server{world_.server_address(), config_.port};
-    const auto l = world_.server().stack().listen(server, 16);
-    if (!l) return false;
-    listener_ = *l;
-    const auto c = world_.client().stack().connect(server, world_.now());
-    if (!c) return false;
-    client_conn_ = *c;
-    return true;
-}
+      expected_(config.verify ? kChunk : 0),
+      pair_(world, config.port,
+            {.client_writable = [this](Instant) { pump_send(); },
+             .client_readable = {},
+             .server_readable = [this](Instant) { drain_receive(); },
+             .server_writable = {}}) {}
 
 void BulkTransfer::fill(std::uint64_t offset, std::size_t len) {
     // Unverified (bench) runs fill the chunk once and send it over and over: generating the
@@ -70,8 +60,8 @@ void BulkTransfer::fill(std::uint64_t offset, std::size_t len) {
 }
 
 void BulkTransfer::pump_send() {
-    stack::Stack& s = world_.client().stack();
-    while (!client_released_ && sent_ < config_.bytes) {
+    stack::Stack& s = pair_.client_stack();
+    while (!pair_.client_released() && sent_ < config_.bytes) {
         if (sent_ >= chunk_at_ + chunk_len_) {
             fill(sent_,
                  static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, config_.bytes - sent_)));
@@ -79,38 +69,34 @@ void BulkTransfer::pump_send() {
         const std::size_t skip = static_cast<std::size_t>(sent_ - chunk_at_);
         std::size_t len = chunk_len_ - skip;
         if (config_.queue_cwnds != 0) {
-            const tcp::Connection* c = s.connection(*client_conn_);
+            const tcp::Connection* c = s.connection(*pair_.client());
             if (c == nullptr) return;
             const std::size_t cap =
                 std::max<std::size_t>(kMinQueue, std::size_t{config_.queue_cwnds} * c->cwnd());
             if (c->send_queue() >= cap) return;
             len = std::min(len, cap - c->send_queue());
         }
-        const auto n = s.send(*client_conn_, Bytes(chunk_.data() + skip, len));
+        const auto n = s.send(*pair_.client(), Bytes(chunk_.data() + skip, len));
         if (!n || *n == 0) return;  // WouldBlock: wait for Writable
         sent_ += *n;
     }
-    if (!client_released_ && sent_ == config_.bytes) {
-        client_released_ = true;
-        (void)s.close(*client_conn_);  // FIN after the queued data
-    }
+    if (sent_ == config_.bytes) pair_.release_client();  // FIN after the queued data
 }
 
 void BulkTransfer::stop() {
-    if (client_released_ || !client_conn_) return;
+    if (pair_.client_released() || !pair_.client()) return;
     config_.bytes = sent_;
     pump_send();
 }
 
 void BulkTransfer::drain_receive() {
-    stack::Stack& s = world_.server().stack();
-    while (server_conn_ && !server_released_) {
-        const auto n = s.recv(*server_conn_, rx_buf_);
+    stack::Stack& s = pair_.server_stack();
+    while (pair_.server() && !pair_.server_released()) {
+        const auto n = s.recv(*pair_.server(), rx_buf_);
         if (!n) return;
         if (*n == 0) {
             server_eof_ = true;
-            server_released_ = true;
-            (void)s.close(*server_conn_);
+            pair_.release_server();
             return;
         }
         if (config_.verify && !first_mismatch_) {
@@ -122,51 +108,6 @@ void BulkTransfer::drain_receive() {
                     received_ + static_cast<std::uint64_t>(diff.first - rx_buf_.begin());
         }
         received_ += *n;
-    }
-}
-
-void BulkTransfer::on_client(const stack::Event& e) {
-    if (!client_conn_ || e.conn() == nullptr || *e.conn() != *client_conn_) return;
-    switch (e.kind) {
-        case stack::EventKind::Connected:
-        case stack::EventKind::Writable:
-            pump_send();
-            break;
-        case stack::EventKind::Closed:
-            if (e.error) client_error_ = e.error;
-            if (!client_released_) {
-                client_released_ = true;
-                (void)world_.client().stack().close(*client_conn_);
-            }
-            break;
-        default:
-            break;
-    }
-}
-
-void BulkTransfer::on_server(const stack::Event& e) {
-    if (e.kind == stack::EventKind::Acceptable) {
-        if (!listener_ || server_conn_ || e.listener() == nullptr || *e.listener() != *listener_)
-            return;
-        if (const auto c = world_.server().stack().accept(*listener_)) server_conn_ = *c;
-        drain_receive();
-        return;
-    }
-    if (!server_conn_ || e.conn() == nullptr || *e.conn() != *server_conn_) return;
-    switch (e.kind) {
-        case stack::EventKind::Readable:
-        case stack::EventKind::PeerFin:
-            drain_receive();
-            break;
-        case stack::EventKind::Closed:
-            if (e.error) server_error_ = e.error;
-            if (!server_released_) {
-                server_released_ = true;
-                (void)world_.server().stack().close(*server_conn_);
-            }
-            break;
-        default:
-            break;
     }
 }
 

@@ -9,8 +9,8 @@
 #include "base/bytes.h"
 #include "base/errc.h"
 #include "base/time.h"
+#include "sim/connection_pair.h"
 #include "sim/world.h"
-#include "stack/event.h"
 #include "stack/handles.h"
 
 namespace ustack::sim {
@@ -37,9 +37,10 @@ void pattern_fill(std::uint64_t seed, std::uint64_t offset, MutBytes out);
 
 // The server listens and the client connects when start() is called; the client writes the
 // whole stream as fast as TCP takes it, then closes; the server reads until the end of stream,
-// checking each byte, then closes. Event handlers on the World's hosts do all of it (they stay
-// registered for the World's life). Several BulkTransfers may share a World when their ports
-// differ: each accepts only from its own listener. Nothing is allocated per segment.
+// checking each byte, then closes. Event handlers on the World's hosts do all of it (a
+// ConnectionPair's: they stay registered for the World's life). Several BulkTransfers may share a
+// World when their ports differ: each accepts only from its own listener. Nothing is allocated
+// per segment.
 class BulkTransfer {
   public:
     BulkTransfer(World& world, const BulkConfig& config);
@@ -47,41 +48,35 @@ class BulkTransfer {
     BulkTransfer& operator=(const BulkTransfer&) = delete;
 
     // Listen and connect at the World's current time. False when either call failed.
-    bool start();
+    bool start() { return pair_.start(); }
     // Every byte arrived, the end of stream was read and both sides closed their handles (the
     // connections may still be in TIME-WAIT or LAST-ACK).
-    bool done() const { return server_eof_ && client_released_ && server_released_; }
+    bool done() const { return server_eof_ && pair_.client_released() && pair_.server_released(); }
     // Ends the stream where it is now: no more bytes are queued, and the client closes once the
     // bytes already accepted by send() are sent (a run of fixed duration ends its flows so).
     void stop();
     // Writes what the send ring (and queue_cwnds) allows now.
     void pump() {
-        if (client_conn_) pump_send();
+        if (pair_.client()) pump_send();
     }
 
     std::uint64_t sent() const { return sent_; }
     std::uint64_t received() const { return received_; }
     // The first offset whose byte differed from the pattern, if any.
     std::optional<std::uint64_t> first_mismatch() const { return first_mismatch_; }
-    std::optional<Errc> client_error() const { return client_error_; }
-    std::optional<Errc> server_error() const { return server_error_; }
-    std::optional<stack::ConnId> client_connection() const { return client_conn_; }
-    std::optional<stack::ConnId> server_connection() const { return server_conn_; }
+    std::optional<Errc> client_error() const { return pair_.client_error(); }
+    std::optional<Errc> server_error() const { return pair_.server_error(); }
+    std::optional<stack::ConnId> client_connection() const { return pair_.client(); }
+    std::optional<stack::ConnId> server_connection() const { return pair_.server(); }
     // The server has read the end of the stream.
     bool server_eof() const { return server_eof_; }
 
   private:
-    void on_client(const stack::Event& e);
-    void on_server(const stack::Event& e);
     void pump_send();
     void drain_receive();
     void fill(std::uint64_t offset, std::size_t len);
 
-    World& world_;
     BulkConfig config_;
-    std::optional<stack::ListenerId> listener_;
-    std::optional<stack::ConnId> client_conn_;
-    std::optional<stack::ConnId> server_conn_;
     std::vector<std::uint8_t> chunk_;  // the next bytes to send: chunk_[0] is offset chunk_at_
     std::uint64_t chunk_at_ = 0;
     std::size_t chunk_len_ = 0;
@@ -91,11 +86,8 @@ class BulkTransfer {
     std::uint64_t sent_ = 0;              // bytes send() accepted; <= config_.bytes
     std::uint64_t received_ = 0;          // bytes recv() returned
     std::optional<std::uint64_t> first_mismatch_;
-    bool client_released_ = false;
-    bool server_released_ = false;
     bool server_eof_ = false;
-    std::optional<Errc> client_error_;
-    std::optional<Errc> server_error_;
+    ConnectionPair pair_;  // last: its handlers use the members above
 };
 
 }  // namespace ustack::sim

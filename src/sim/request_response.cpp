@@ -11,12 +11,19 @@ constexpr std::size_t kChunk = 64 * 1024;
 }  // namespace
 
 RequestResponse::RequestResponse(World& world, const RequestResponseConfig& config)
-    : world_(world), config_(config), buf_(kChunk), expect_(kChunk) {
+    : config_(config),
+      buf_(kChunk),
+      expect_(kChunk),
+      pair_(world, config.port,
+            {.client_writable = [this](Instant now) { client_write(now); },
+             .client_readable = [this](Instant now) { client_read(now); },
+             .server_readable = [this](Instant) { server_read(); },
+             .server_writable =
+                 [this](Instant) {
+                     server_write();
+                     server_read();
+                 }}) {
     if (config_.echo) config_.count = 1;
-    world_.client().add_event_handler(
-        [this](const stack::Event& e, Instant now) { on_client(e, now); });
-    world_.server().add_event_handler(
-        [this](const stack::Event& e, Instant now) { on_server(e, now); });
 }
 
 std::uint64_t RequestResponse::expected_at_server() const {
@@ -27,17 +34,6 @@ std::uint64_t RequestResponse::expected_at_client() const {
     return config_.echo ? config_.request_bytes : config_.response_bytes * config_.count;
 }
 
-bool RequestResponse::start() {
-    const stack::Endpoint server{world_.server_address(), config_.port};
-    const auto l = world_.server().stack().listen(server, 16);
-    if (!l) return false;
-    listener_ = *l;
-    const auto c = world_.client().stack().connect(server, world_.now());
-    if (!c) return false;
-    client_conn_ = *c;
-    return true;
-}
-
 void RequestResponse::check(std::uint64_t seed, std::uint64_t offset, const std::uint8_t* data,
                             std::size_t n) {
     if (mismatch_) return;
@@ -46,32 +42,31 @@ void RequestResponse::check(std::uint64_t seed, std::uint64_t offset, const std:
 }
 
 void RequestResponse::client_write(Instant now) {
-    stack::Stack& s = world_.client().stack();
+    stack::Stack& s = pair_.client_stack();
     // The request in progress runs up to (transactions_ + 1) x request_bytes (echo: all of it).
     const std::uint64_t limit =
         config_.echo ? config_.request_bytes : (transactions_ + 1) * config_.request_bytes;
-    while (!client_released_ && transactions_ < config_.count && c_sent_ < limit) {
+    while (!pair_.client_released() && transactions_ < config_.count && c_sent_ < limit) {
         if (c_sent_ == transactions_ * config_.request_bytes) request_started_ = now;
         const std::size_t n =
             static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, limit - c_sent_));
         pattern_fill(config_.pattern_seed, c_sent_, MutBytes(buf_.data(), n));
-        const auto w = s.send(*client_conn_, Bytes(buf_.data(), n));
+        const auto w = s.send(*pair_.client(), Bytes(buf_.data(), n));
         if (!w || *w == 0) return;
         c_sent_ += *w;
     }
 }
 
 void RequestResponse::client_close(Instant now) {
-    if (client_released_) return;
-    client_released_ = true;
+    if (pair_.client_released()) return;
     completed_at_ = now;
-    (void)world_.client().stack().close(*client_conn_);
+    pair_.release_client();
 }
 
 void RequestResponse::client_read(Instant now) {
-    stack::Stack& s = world_.client().stack();
-    while (!client_released_) {
-        const auto n = s.recv(*client_conn_, MutBytes(buf_.data(), buf_.size()));
+    stack::Stack& s = pair_.client_stack();
+    while (!pair_.client_released()) {
+        const auto n = s.recv(*pair_.client(), MutBytes(buf_.data(), buf_.size()));
         if (!n) return;
         if (*n == 0) {  // the server ended early
             client_close(now);
@@ -99,11 +94,11 @@ void RequestResponse::client_read(Instant now) {
 }
 
 void RequestResponse::server_write() {
-    stack::Stack& s = world_.server().stack();
+    stack::Stack& s = pair_.server_stack();
     if (config_.echo) {
         while (echo_backlog_at_ < echo_backlog_.size()) {
-            const auto w = s.send(*server_conn_, Bytes(echo_backlog_.data() + echo_backlog_at_,
-                                                       echo_backlog_.size() - echo_backlog_at_));
+            const auto w = s.send(*pair_.server(), Bytes(echo_backlog_.data() + echo_backlog_at_,
+                                                         echo_backlog_.size() - echo_backlog_at_));
             if (!w || *w == 0) return;
             echo_backlog_at_ += *w;
             s_sent_ += *w;
@@ -115,7 +110,7 @@ void RequestResponse::server_write() {
     while (s_owed_ > 0) {
         const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, s_owed_));
         pattern_fill(config_.pattern_seed + 1, s_sent_, MutBytes(expect_.data(), n));
-        const auto w = s.send(*server_conn_, Bytes(expect_.data(), n));
+        const auto w = s.send(*pair_.server(), Bytes(expect_.data(), n));
         if (!w || *w == 0) return;
         s_sent_ += *w;
         s_owed_ -= *w;
@@ -123,21 +118,20 @@ void RequestResponse::server_write() {
 }
 
 void RequestResponse::server_read() {
-    stack::Stack& s = world_.server().stack();
-    while (server_conn_ && !server_released_) {
+    stack::Stack& s = pair_.server_stack();
+    while (pair_.server() && !pair_.server_released()) {
         // Echo: read only when everything read so far has been written back (back-pressure).
         if (config_.echo && !echo_backlog_.empty()) return;
         std::vector<std::uint8_t>& into = config_.echo ? echo_backlog_ : buf_;
         if (config_.echo) into.resize(kChunk);
-        const auto n = s.recv(*server_conn_, MutBytes(into.data(), into.size()));
+        const auto n = s.recv(*pair_.server(), MutBytes(into.data(), into.size()));
         if (!n) {
             if (config_.echo) into.clear();
             return;
         }
         if (*n == 0) {
             if (config_.echo) into.clear();
-            server_released_ = true;
-            (void)s.close(*server_conn_);
+            pair_.release_server();
             return;
         }
         check(config_.pattern_seed, s_recv_, into.data(), *n);
@@ -152,59 +146,6 @@ void RequestResponse::server_read() {
             s_owed_ += (after - before) * config_.response_bytes;
             server_write();
         }
-    }
-}
-
-void RequestResponse::on_client(const stack::Event& e, Instant now) {
-    if (!client_conn_ || e.conn() == nullptr || *e.conn() != *client_conn_) return;
-    switch (e.kind) {
-        case stack::EventKind::Connected:
-        case stack::EventKind::Writable:
-            client_write(now);
-            break;
-        case stack::EventKind::Readable:
-        case stack::EventKind::PeerFin:
-            client_read(now);
-            break;
-        case stack::EventKind::Closed:
-            if (e.error) client_error_ = e.error;
-            if (!client_released_) {
-                client_released_ = true;
-                (void)world_.client().stack().close(*client_conn_);
-            }
-            break;
-        default:
-            break;
-    }
-}
-
-void RequestResponse::on_server(const stack::Event& e, Instant) {
-    if (e.kind == stack::EventKind::Acceptable) {
-        if (!listener_ || server_conn_ || e.listener() == nullptr || *e.listener() != *listener_)
-            return;
-        if (const auto c = world_.server().stack().accept(*listener_)) server_conn_ = *c;
-        server_read();
-        return;
-    }
-    if (!server_conn_ || e.conn() == nullptr || *e.conn() != *server_conn_) return;
-    switch (e.kind) {
-        case stack::EventKind::Readable:
-        case stack::EventKind::PeerFin:
-            server_read();
-            break;
-        case stack::EventKind::Writable:
-            server_write();
-            server_read();
-            break;
-        case stack::EventKind::Closed:
-            if (e.error) server_error_ = e.error;
-            if (!server_released_) {
-                server_released_ = true;
-                (void)world_.server().stack().close(*server_conn_);
-            }
-            break;
-        default:
-            break;
     }
 }
 

@@ -8,8 +8,8 @@
 
 #include "base/errc.h"
 #include "base/time.h"
+#include "sim/connection_pair.h"
 #include "sim/world.h"
-#include "stack/event.h"
 #include "stack/handles.h"
 
 namespace ustack::sim {
@@ -35,9 +35,9 @@ class RequestResponse {
     RequestResponse(const RequestResponse&) = delete;
     RequestResponse& operator=(const RequestResponse&) = delete;
 
-    bool start();
+    bool start() { return pair_.start(); }
     // Both applications are finished with their connections (which may be in TIME-WAIT).
-    bool done() const { return client_released_ && server_released_; }
+    bool done() const { return pair_.client_released() && pair_.server_released(); }
 
     // Bytes the client wrote and read back / the server read and wrote.
     std::uint64_t client_sent() const { return c_sent_; }
@@ -51,15 +51,13 @@ class RequestResponse {
     std::uint64_t transactions() const { return transactions_; }
     // Request written (first byte) to response read (last byte), per transaction.
     const std::vector<Duration>& latencies() const { return latencies_; }
-    std::optional<Errc> client_error() const { return client_error_; }
-    std::optional<Errc> server_error() const { return server_error_; }
-    std::optional<stack::ConnId> client_connection() const { return client_conn_; }
-    std::optional<stack::ConnId> server_connection() const { return server_conn_; }
+    std::optional<Errc> client_error() const { return pair_.client_error(); }
+    std::optional<Errc> server_error() const { return pair_.server_error(); }
+    std::optional<stack::ConnId> client_connection() const { return pair_.client(); }
+    std::optional<stack::ConnId> server_connection() const { return pair_.server(); }
     std::optional<Instant> completed_at() const { return completed_at_; }
 
   private:
-    void on_client(const stack::Event& e, Instant now);
-    void on_server(const stack::Event& e, Instant now);
     void client_write(Instant now);
     void client_read(Instant now);
     void server_read();
@@ -68,11 +66,7 @@ class RequestResponse {
     // Checks `data` against the pattern stream `seed` at `offset`.
     void check(std::uint64_t seed, std::uint64_t offset, const std::uint8_t* data, std::size_t n);
 
-    World& world_;
     RequestResponseConfig config_;
-    std::optional<stack::ListenerId> listener_;
-    std::optional<stack::ConnId> client_conn_;
-    std::optional<stack::ConnId> server_conn_;
     std::vector<std::uint8_t> buf_;
     std::vector<std::uint8_t> expect_;
     std::vector<std::uint8_t> echo_backlog_;  // read by the server, not yet written back
@@ -86,11 +80,8 @@ class RequestResponse {
     Instant request_started_;
     std::vector<Duration> latencies_;
     bool mismatch_ = false;
-    bool client_released_ = false;
-    bool server_released_ = false;
     std::optional<Instant> completed_at_;
-    std::optional<Errc> client_error_;
-    std::optional<Errc> server_error_;
+    ConnectionPair pair_;  // last: its handlers use the members above
 };
 
 }  // namespace ustack::sim
