@@ -27,24 +27,14 @@ void fill_chargen(std::uint64_t offset, MutBytes out) {
 Result<sock::ServerId> ChargenServer::listen(const stack::Endpoint& local) {
     sock::ServerHandlers h;
     h.on_connection = [this](sock::ServerId, sock::SocketId s) {
-        ++stats_.accepted;
-        sockets_.insert(s);
         sent_[key(s)] = 0;
         // RFC 864: "Once a connection is established a stream of data is sent out the
         // connection (and any data received is thrown away)."
         pump(s);
     };
-    h.socket.on_data = [this](sock::SocketId, Bytes data) { stats_.bytes_in += data.size(); };
     h.socket.on_drain = [this](sock::SocketId s) { pump(s); };
-    h.socket.on_error = [this](sock::SocketId, Errc) { ++stats_.errors; };
-    h.socket.on_close = [this](sock::SocketId s, bool) {
-        ++stats_.closed;
-        sockets_.erase(s);
-        sent_.erase(key(s));
-    };
-    sock::SocketOptions options;
-    options.reuse_addr = true;
-    return reactor_.listen(local, 128, std::move(h), options);
+    h.socket.on_close = [this](sock::SocketId s, bool) { sent_.erase(key(s)); };
+    return shell_.listen(local, 128, std::move(h));
 }
 
 void ChargenServer::pump(sock::SocketId s) {
@@ -56,7 +46,7 @@ void ChargenServer::pump(sock::SocketId s) {
         const auto more = reactor_.write(s, buf);
         if (!more) return;  // the peer closed (BrokenPipe) or the socket is gone
         it->second += buf.size();
-        stats_.bytes_out += buf.size();
+        shell_.count_out(buf.size());
         if (!*more) return;  // on_drain resumes
     }
 }

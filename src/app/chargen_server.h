@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <unordered_map>
 
+#include "app/server_shell.h"
 #include "app/server_stats.h"
 #include "app/socket_set.h"
 #include "base/bytes.h"
@@ -22,14 +23,14 @@ inline constexpr std::size_t kChargenLineLen = 74;  // 72 characters + CR LF
 
 class ChargenServer {
   public:
-    explicit ChargenServer(sock::Reactor& reactor) : reactor_(reactor) {}
+    explicit ChargenServer(sock::Reactor& reactor) : reactor_(reactor), shell_(reactor) {}
     ChargenServer(const ChargenServer&) = delete;
     ChargenServer& operator=(const ChargenServer&) = delete;
 
     Result<sock::ServerId> listen(const stack::Endpoint& local);
 
-    const ServerStats& stats() const { return stats_; }
-    const SocketSet& sockets() const { return sockets_; }
+    const ServerStats& stats() const { return shell_.stats(); }
+    const SocketSet& sockets() const { return shell_.sockets(); }
 
   private:
     static std::uint64_t key(sock::SocketId s) {
@@ -39,8 +40,7 @@ class ChargenServer {
     void pump(sock::SocketId s);
 
     sock::Reactor& reactor_;
-    ServerStats stats_;
-    SocketSet sockets_;
+    ServerShell shell_;
     std::unordered_map<std::uint64_t, std::uint64_t> sent_;  // socket -> stream offset
 };
 

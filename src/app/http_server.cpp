@@ -33,7 +33,7 @@ std::string head(int status, int minor_version, bool keep_alive, std::string_vie
 }  // namespace
 
 HttpServer::HttpServer(sock::Reactor& reactor, const HttpServerConfig& config)
-    : reactor_(reactor), config_(config), chunk_(kChunk) {}
+    : reactor_(reactor), config_(config), shell_(reactor), chunk_(kChunk) {}
 
 std::string HttpServer::index_page() {
     return "<!DOCTYPE html>\n<html><head><title>ustack</title></head>\n<body>\n"
@@ -44,13 +44,8 @@ std::string HttpServer::index_page() {
 
 Result<sock::ServerId> HttpServer::listen(const stack::Endpoint& local) {
     sock::ServerHandlers h;
-    h.on_connection = [this](sock::ServerId, sock::SocketId s) {
-        ++stats_.accepted;
-        sockets_.insert(s);
-        conns_[key(s)];
-    };
+    h.on_connection = [this](sock::ServerId, sock::SocketId s) { conns_[key(s)]; };
     h.socket.on_data = [this](sock::SocketId s, Bytes data) {
-        stats_.bytes_in += data.size();
         const auto it = conns_.find(key(s));
         if (it == conns_.end()) return;
         Conn& c = it->second;
@@ -70,17 +65,11 @@ Result<sock::ServerId> HttpServer::listen(const stack::Endpoint& local) {
         it->second.waiting_drain = false;
         process(s, it->second);
     };
-    h.socket.on_error = [this](sock::SocketId, Errc) { ++stats_.errors; };
-    h.socket.on_close = [this](sock::SocketId s, bool) {
-        ++stats_.closed;
-        sockets_.erase(s);
-        conns_.erase(key(s));
-    };
+    h.socket.on_close = [this](sock::SocketId s, bool) { conns_.erase(key(s)); };
     sock::SocketOptions options;
-    options.reuse_addr = true;
     // We end our side ourselves once every response owed is queued.
     options.allow_half_open = true;
-    return reactor_.listen(local, 1024, std::move(h), options);
+    return shell_.listen(local, 1024, std::move(h), options);
 }
 
 void HttpServer::set_paused(sock::SocketId s, Conn& c, bool paused) {
@@ -96,7 +85,7 @@ bool HttpServer::write(sock::SocketId s, Conn& c, std::string_view text) {
         (void)reactor_.destroy(s);
         return false;
     }
-    stats_.bytes_out += text.size();
+    shell_.count_out(text.size());
     if (!*more) c.waiting_drain = true;
     return true;
 }
@@ -112,7 +101,7 @@ bool HttpServer::pump(sock::SocketId s, Conn& c) {
             (void)reactor_.destroy(s);
             return false;
         }
-        stats_.bytes_out += n;
+        shell_.count_out(n);
         c.body_offset += n;
         c.body_left -= n;
         if (!*more) c.waiting_drain = true;

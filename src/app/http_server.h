@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "app/http_message.h"
+#include "app/server_shell.h"
 #include "app/server_stats.h"
 #include "app/socket_set.h"
 #include "base/errc.h"
@@ -51,9 +52,9 @@ class HttpServer {
 
     Result<sock::ServerId> listen(const stack::Endpoint& local);
 
-    const ServerStats& stats() const { return stats_; }
+    const ServerStats& stats() const { return shell_.stats(); }
     const HttpStats& http_stats() const { return http_; }
-    const SocketSet& sockets() const { return sockets_; }
+    const SocketSet& sockets() const { return shell_.sockets(); }
 
     // The page GET / answers.
     static std::string index_page();
@@ -85,9 +86,8 @@ class HttpServer {
 
     sock::Reactor& reactor_;
     HttpServerConfig config_;
-    ServerStats stats_;
+    ServerShell shell_;
     HttpStats http_;
-    SocketSet sockets_;
     std::unordered_map<std::uint64_t, Conn> conns_;
     std::vector<std::uint8_t> chunk_;
 };
