@@ -66,9 +66,7 @@ class CommandPeer : public ::testing::Test {
     void SetUp() override {
         if (const auto why = testing::netns_unavailable()) GTEST_SKIP() << *why;
         ns_.emplace();
-        ASSERT_TRUE(ns_->ok()) << ns_->error();
-        Child lo({"ip", "link", "set", "lo", "up"});
-        ASSERT_EQ(lo.wait(10000), 0) << lo.output();
+        ASSERT_TRUE(ns_->ok()) << ns_->error();  // lo is up: wait_for_listener() probes it
         ASSERT_TRUE(dir_.ok());
     }
     std::optional<NetnsScope> ns_;

@@ -17,25 +17,10 @@
 namespace ustack {
 namespace {
 
-using testing::Child;
-using testing::NetnsScope;
-
-// Kernel side 10.7.0.1 / fd07::1, our stack 10.7.0.2 / fd07::2, on a TUN named ust0.
-constexpr const char* kKernel4 = "10.7.0.1";
-constexpr const char* kOurs4 = "10.7.0.2";
-constexpr const char* kKernel6 = "fd07::1";
-constexpr const char* kOurs6 = "fd07::2";
-
-// Polls a child process's exit (its pidfd is readable once it has exited).
-class ChildWatch : public Pollable {
-  public:
-    explicit ChildWatch(Child& child) : child_(child) {}
-    Instant poll_at() const override { return Instant::never(); }
-    void poll(Instant) override { child_.poll_exit(); }
-
-  private:
-    Child& child_;
-};
+using testing::kKernel4;
+using testing::kKernel6;
+using testing::kOurs4;
+using testing::kOurs6;
 
 // The application: accepts on a listener, echoes what it reads, closes when the peer does.
 // Written against stack::Stack's verbs directly (the socket layer is not needed for this).
@@ -79,51 +64,18 @@ class KernelPeer : public ::testing::Test {
   protected:
     void SetUp() override {
         if (const auto why = testing::netns_unavailable()) GTEST_SKIP() << *why;
-        ns_.emplace();
-        ASSERT_TRUE(ns_->ok()) << ns_->error();
-        auto tun = dev::Tun::open(dev::TunConfig{.name = "ust0"});
-        ASSERT_TRUE(tun) << tun.error().message();
-        tun_.emplace(std::move(*tun));
-        // The kernel's side of the link; our stack takes the .2 / ::2 addresses.
-        auto a4 = tun_->add_address_v4(kKernel4, 24);
-        ASSERT_TRUE(a4) << a4.error().message();
-        auto a6 = tun_->add_address_v6(kKernel6, 64);
-        ASSERT_TRUE(a6) << a6.error().message();
-        auto up = tun_->set_up();
-        ASSERT_TRUE(up) << up.error().message();
-
-        stack::StackConfig config;
-        config.seed = 42;
-        stack_.emplace(config);
-        stack::InterfaceConfig ic;
-        ic.addresses = {{*wire::IpAddress::parse(kOurs4), 24},
-                        {*wire::IpAddress::parse(kOurs6), 64}};
-        ASSERT_TRUE(stack_->add_interface(*tun_, ic));
-        loop_.add(*stack_);
-        ASSERT_TRUE(loop_.watch_fd(tun_->fd(), *stack_));
-    }
-    void TearDown() override {
-        if (stack_) loop_.remove(*stack_);
-        if (tun_) loop_.unwatch_fd(tun_->fd());
+        if (const auto error = link_.open()) FAIL() << *error;
     }
 
+    stack::Stack& stack() { return link_.stack(); }
+    rt::RealLoop& loop() { return link_.loop(); }
     // Runs `argv` in the namespace while the loop drives our stack; returns its exit status.
     std::optional<int> run(const std::vector<std::string>& argv, std::string* output,
                            Duration limit = Duration::seconds(20)) {
-        Child child(argv);
-        if (!child.started()) return std::nullopt;
-        ChildWatch watch(child);
-        if (child.pidfd() >= 0) loop_.watch_fd(child.pidfd(), watch);
-        loop_.run_until([&] { return child.poll_exit(); }, loop_.now() + limit);
-        if (child.pidfd() >= 0) loop_.unwatch_fd(child.pidfd());
-        if (output != nullptr) *output = child.output();
-        return child.exit_status();
+        return link_.run(argv, output, limit);
     }
 
-    std::optional<NetnsScope> ns_;
-    std::optional<dev::Tun> tun_;
-    std::optional<stack::Stack> stack_;
-    rt::RealLoop loop_;
+    testing::KernelLink link_;
 };
 
 TEST_F(KernelPeer, PingV4IsAnswered) {
@@ -132,7 +84,7 @@ TEST_F(KernelPeer, PingV4IsAnswered) {
     ASSERT_TRUE(rc) << "could not run ping";
     EXPECT_EQ(*rc, 0) << out;
     EXPECT_NE(out.find("3 received"), std::string::npos) << out;
-    EXPECT_EQ(stack_->counters().icmp_echo_replies, 3u);
+    EXPECT_EQ(stack().counters().icmp_echo_replies, 3u);
 }
 
 TEST_F(KernelPeer, PingV6IsAnswered) {
@@ -152,8 +104,8 @@ TEST_F(KernelPeer, FragmentedPingV4Of4000BytesIsAnswered) {
     ASSERT_TRUE(rc);
     EXPECT_EQ(*rc, 0) << out;
     EXPECT_NE(out.find("2 received"), std::string::npos) << out;
-    EXPECT_EQ(stack_->counters().ip_reassembled, 2u);
-    EXPECT_EQ(stack_->counters().ip_fragments_out, 6u);
+    EXPECT_EQ(stack().counters().ip_reassembled, 2u);
+    EXPECT_EQ(stack().counters().ip_fragments_out, 6u);
 }
 
 TEST_F(KernelPeer, FragmentedPingV6Of4000BytesIsAnswered) {
@@ -163,7 +115,7 @@ TEST_F(KernelPeer, FragmentedPingV6Of4000BytesIsAnswered) {
     ASSERT_TRUE(rc);
     EXPECT_EQ(*rc, 0) << out;
     EXPECT_NE(out.find("2 received"), std::string::npos) << out;
-    EXPECT_EQ(stack_->counters().ip_reassembled, 2u);
+    EXPECT_EQ(stack().counters().ip_reassembled, 2u);
 }
 
 // A kernel TCP client (python3) connects, sends "hello" and expects it back.
@@ -185,13 +137,13 @@ std::vector<std::string> hello_client(const char* host) {
 }
 
 TEST_F(KernelPeer, TcpHelloIsEchoedOverIpv4) {
-    const auto l = stack_->listen({*wire::IpAddress::parse("0.0.0.0"), 7}, 8);
+    const auto l = stack().listen({*wire::IpAddress::parse("0.0.0.0"), 7}, 8);
     ASSERT_TRUE(l);
-    EchoApp app(*stack_, *l);
-    loop_.add(app);
+    EchoApp app(stack(), *l);
+    loop().add(app);
     std::string out;
     const auto rc = run(hello_client(kOurs4), &out);
-    loop_.remove(app);
+    loop().remove(app);
     ASSERT_TRUE(rc) << "could not run python3";
     EXPECT_EQ(*rc, 0) << out;
     EXPECT_EQ(out, "hello");
@@ -200,13 +152,13 @@ TEST_F(KernelPeer, TcpHelloIsEchoedOverIpv4) {
 }
 
 TEST_F(KernelPeer, TcpHelloIsEchoedOverIpv6) {
-    const auto l = stack_->listen({*wire::IpAddress::parse("::"), 7}, 8);
+    const auto l = stack().listen({*wire::IpAddress::parse("::"), 7}, 8);
     ASSERT_TRUE(l);
-    EchoApp app(*stack_, *l);
-    loop_.add(app);
+    EchoApp app(stack(), *l);
+    loop().add(app);
     std::string out;
     const auto rc = run(hello_client(kOurs6), &out);
-    loop_.remove(app);
+    loop().remove(app);
     ASSERT_TRUE(rc) << "could not run python3";
     EXPECT_EQ(*rc, 0) << out;
     EXPECT_EQ(out, "hello");

@@ -1,14 +1,18 @@
 // Test helpers for the Linux kernel as a peer: a fresh network namespace for the test process
 // (so every test has its own TUN device, addresses and routes, and the kernel deletes all of it
-// when the test ends, also when it fails or crashes), and child processes (ping, python3) run
-// inside it while the test drives our stack.
+// when the test ends, also when it fails or crashes), child processes (ping, python3) run
+// inside it while the test drives our stack, and KernelLink, the TUN link with our Stack on it
+// that the in-process tests start from.
 #pragma once
 
 #include <fcntl.h>
+#include <net/if.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,9 +21,18 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "base/pollable.h"
+#include "base/time.h"
+#include "dev/tun.h"
+#include "rt/real_loop.h"
+#include "stack/stack.h"
+#include "wire/ip_address.h"
 
 extern char** environ;
 
@@ -65,6 +78,7 @@ class NetnsScope {
                 std::fclose(f);
             }
         }
+        if (!loopback_up()) return;
         ok_ = true;
     }
     ~NetnsScope() {
@@ -80,6 +94,25 @@ class NetnsScope {
     const std::string& error() const { return error_; }
 
   private:
+    // A new namespace's lo is down; SIOCSIFFLAGS brings it up (as `ip link set lo up`).
+    bool loopback_up() {
+        const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+            error_ = std::string("socket(AF_INET): ") + std::strerror(errno);
+            return false;
+        }
+        ifreq ifr{};
+        std::strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
+        bool up = ::ioctl(fd, SIOCGIFFLAGS, &ifr) == 0;
+        if (up) {
+            ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP);
+            up = ::ioctl(fd, SIOCSIFFLAGS, &ifr) == 0;
+        }
+        if (!up) error_ = std::string("bringing lo up: ") + std::strerror(errno);
+        ::close(fd);
+        return up;
+    }
+
     int original_ = -1;
     bool ok_ = false;
     std::string error_;
@@ -180,6 +213,93 @@ class Child {
     int out_fd_ = -1;
     std::optional<int> exit_status_;
     std::string output_;
+};
+
+// KernelLink's addresses: the kernel's side of the TUN link and our stack's.
+inline constexpr const char* kKernel4 = "10.7.0.1";
+inline constexpr const char* kOurs4 = "10.7.0.2";
+inline constexpr const char* kKernel6 = "fd07::1";
+inline constexpr const char* kOurs6 = "fd07::2";
+
+// Polls a child process's exit on a loop (its pidfd is readable once it has exited).
+class ChildWatch : public Pollable {
+  public:
+    explicit ChildWatch(Child& child) : child_(child) {}
+    Instant poll_at() const override { return Instant::never(); }
+    void poll(Instant) override { child_.poll_exit(); }
+
+  private:
+    Child& child_;
+};
+
+// In a fresh network namespace (a NetnsScope): a TUN device ust0 whose kernel side has
+// kKernel4/24 and kKernel6/64 and is up, our Stack (seed 42) on it with kOurs4/24 and kOurs6/64,
+// and a RealLoop that polls the Stack when the TUN is readable. Check netns_unavailable() first.
+class KernelLink {
+  public:
+    KernelLink() = default;
+    ~KernelLink() {
+        if (stack_) loop_.remove(*stack_);
+        if (tun_) loop_.unwatch_fd(tun_->fd());
+    }
+    KernelLink(const KernelLink&) = delete;
+    KernelLink& operator=(const KernelLink&) = delete;
+
+    // Makes all of it; what failed, or nullopt. `kernel_is_gateway_v4`: the kernel's side is
+    // also our IPv4 default route (for hosts beyond it).
+    std::optional<std::string> open(bool kernel_is_gateway_v4 = false) {
+        ns_.emplace();
+        if (!ns_->ok()) return ns_->error();
+        auto tun = dev::Tun::open(dev::TunConfig{.name = "ust0"});
+        if (!tun) return "open ust0: " + tun.error().message();
+        tun_.emplace(std::move(*tun));
+        if (auto r = tun_->add_address_v4(kKernel4, 24); !r)
+            return std::string("add ") + kKernel4 + ": " + r.error().message();
+        if (auto r = tun_->add_address_v6(kKernel6, 64); !r)
+            return std::string("add ") + kKernel6 + ": " + r.error().message();
+        if (auto r = tun_->set_up(); !r) return "set ust0 up: " + r.error().message();
+        stack::StackConfig config;
+        config.seed = 42;
+        stack_.emplace(config);
+        stack::InterfaceConfig ic;
+        ic.addresses = {{*wire::IpAddress::parse(kOurs4), 24},
+                        {*wire::IpAddress::parse(kOurs6), 64}};
+        if (kernel_is_gateway_v4) ic.gateway_v4 = *wire::Ipv4Address::parse(kKernel4);
+        if (!stack_->add_interface(*tun_, ic)) return std::string("add_interface failed");
+        loop_.add(*stack_);
+        if (!loop_.watch_fd(tun_->fd(), *stack_)) return std::string("watch_fd(ust0) failed");
+        return std::nullopt;
+    }
+
+    stack::Stack& stack() { return *stack_; }
+    rt::RealLoop& loop() { return loop_; }
+    dev::Tun& tun() { return *tun_; }
+
+    // Runs `argv` in the namespace while the loop drives our stack, at most `limit`, calling
+    // `each_step` (if any) before each check for its exit; its exit status (nullopt: it could
+    // not start or did not finish). `output`, when given, gets its stdout and stderr.
+    std::optional<int> run(const std::vector<std::string>& argv, std::string* output,
+                           Duration limit, const std::function<void()>& each_step = {}) {
+        Child child(argv);
+        if (!child.started()) return std::nullopt;
+        ChildWatch watch(child);
+        if (child.pidfd() >= 0) loop_.watch_fd(child.pidfd(), watch);
+        loop_.run_until(
+            [&] {
+                if (each_step) each_step();
+                return child.poll_exit();
+            },
+            loop_.now() + limit);
+        if (child.pidfd() >= 0) loop_.unwatch_fd(child.pidfd());
+        if (output != nullptr) *output = child.output();
+        return child.exit_status();
+    }
+
+  private:
+    std::optional<NetnsScope> ns_;
+    std::optional<dev::Tun> tun_;
+    std::optional<stack::Stack> stack_;
+    rt::RealLoop loop_;
 };
 
 }  // namespace ustack::testing

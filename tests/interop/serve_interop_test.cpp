@@ -33,49 +33,17 @@ namespace ustack {
 namespace {
 
 using testing::Child;
-using testing::NetnsScope;
+using testing::kOurs4;
 using testing::ScratchDir;
 
-constexpr const char* kKernel4 = "10.7.0.1";
-constexpr const char* kOurs4 = "10.7.0.2";
-constexpr const char* kKernel6 = "fd07::1";
-constexpr const char* kOurs6 = "fd07::2";
 constexpr std::uint64_t kMiB = 1024 * 1024;
-
-// Polls a child process's exit and records the most sockets a server held at once.
-class Watcher : public Pollable {
-  public:
-    explicit Watcher(Child& child) : child_(child) {}
-    Instant poll_at() const override { return Instant::never(); }
-    void poll(Instant) override { child_.poll_exit(); }
-
-  private:
-    Child& child_;
-};
 
 class ServePeer : public ::testing::Test {
   protected:
     void SetUp() override {
         if (const auto why = testing::netns_unavailable()) GTEST_SKIP() << *why;
-        ns_.emplace();
-        ASSERT_TRUE(ns_->ok()) << ns_->error();
-        auto tun = dev::Tun::open(dev::TunConfig{.name = "ust0"});
-        ASSERT_TRUE(tun) << tun.error().message();
-        tun_.emplace(std::move(*tun));
-        ASSERT_TRUE(tun_->add_address_v4(kKernel4, 24));
-        ASSERT_TRUE(tun_->add_address_v6(kKernel6, 64));
-        ASSERT_TRUE(tun_->set_up());
-        stack::StackConfig config;
-        config.seed = 42;
-        stack_.emplace(config);
-        stack::InterfaceConfig ic;
-        ic.addresses = {{*wire::IpAddress::parse(kOurs4), 24},
-                        {*wire::IpAddress::parse(kOurs6), 64}};
-        ic.gateway_v4 = *wire::Ipv4Address::parse(kKernel4);
-        ASSERT_TRUE(stack_->add_interface(*tun_, ic));
-        loop_.add(*stack_);
-        ASSERT_TRUE(loop_.watch_fd(tun_->fd(), *stack_));
-        reactor_.emplace(loop_, *stack_);
+        if (const auto error = link_.open(/*kernel_is_gateway_v4=*/true)) FAIL() << *error;
+        reactor_.emplace(loop(), stack());
         ASSERT_TRUE(dir_.ok());
     }
     void TearDown() override {
@@ -84,10 +52,10 @@ class ServePeer : public ::testing::Test {
         discard_.reset();
         chargen_.reset();
         reactor_.reset();
-        if (stack_) loop_.remove(*stack_);
-        if (tun_) loop_.unwatch_fd(tun_->fd());
     }
 
+    stack::Stack& stack() { return link_.stack(); }
+    rt::RealLoop& loop() { return link_.loop(); }
     template <class Server>
     void listen_both(Server& s, std::uint16_t port) {
         ASSERT_TRUE(s.listen({wire::IpAddress(wire::Ipv4Address{}), port}));
@@ -103,26 +71,12 @@ class ServePeer : public ::testing::Test {
     std::optional<int> run(const std::vector<std::string>& argv, std::string* output,
                            Duration limit = Duration::seconds(120),
                            const std::function<void()>& each_step = {}) {
-        Child child(argv);
-        if (!child.started()) return std::nullopt;
-        Watcher watch(child);
-        if (child.pidfd() >= 0) loop_.watch_fd(child.pidfd(), watch);
-        loop_.run_until(
-            [&] {
-                if (each_step) each_step();
-                return child.poll_exit();
-            },
-            loop_.now() + limit);
-        if (child.pidfd() >= 0) loop_.unwatch_fd(child.pidfd());
-        if (output != nullptr) *output = child.output();
-        if (!child.exit_status()) ADD_FAILURE() << argv[0] << " did not finish in time";
-        return child.exit_status();
+        const auto status = link_.run(argv, output, limit, each_step);
+        if (!status) ADD_FAILURE() << argv[0] << " did not finish in time";
+        return status;
     }
 
-    std::optional<NetnsScope> ns_;
-    std::optional<dev::Tun> tun_;
-    std::optional<stack::Stack> stack_;
-    rt::RealLoop loop_;
+    testing::KernelLink link_;
     std::optional<sock::Reactor> reactor_;
     std::optional<app::HttpServer> http_;
     std::optional<app::EchoServer> echo_;
@@ -294,8 +248,8 @@ TEST_F(ServePeer, KernelCaptureShowsWellFormedTcp) {
     Child dump({"tcpdump", "-i", "ust0", "-n", "-B", "65536", "-U", "-w", pcap});
     ASSERT_TRUE(dump.started());
     // tcpdump is ready once the file exists (it writes the header at once with -U).
-    loop_.run_until([&] { return std::filesystem::exists(pcap) || dump.poll_exit(); },
-                    loop_.now() + Duration::seconds(10));
+    loop().run_until([&] { return std::filesystem::exists(pcap) || dump.poll_exit(); },
+                     loop().now() + Duration::seconds(10));
     ASSERT_TRUE(std::filesystem::exists(pcap)) << dump.output();
     std::string out;
     auto rc =
@@ -311,7 +265,7 @@ TEST_F(ServePeer, KernelCaptureShowsWellFormedTcp) {
     ASSERT_TRUE(rc);
     EXPECT_EQ(*rc, 0) << out;
     dump.signal(SIGINT);
-    loop_.run_until([&] { return dump.poll_exit(); }, loop_.now() + Duration::seconds(10));
+    loop().run_until([&] { return dump.poll_exit(); }, loop().now() + Duration::seconds(10));
     ASSERT_TRUE(dump.exit_status()) << "tcpdump did not stop";
 
     // The capture holds the transfers ...
@@ -354,7 +308,7 @@ TEST_F(ServePeer, PathMtuLoweredByAKernelRouterShrinksOurSegments) {
         if (std::filesystem::read_symlink("/proc/" + pid + "/ns/net", ec) !=
             std::filesystem::read_symlink("/proc/self/ns/net", ec))
             break;
-        loop_.run_for(Duration::millis(20));
+        loop().run_for(Duration::millis(20));
     }
     const std::string setup =
         "set -e\n"
@@ -381,7 +335,7 @@ TEST_F(ServePeer, PathMtuLoweredByAKernelRouterShrinksOurSegments) {
     ASSERT_TRUE(rc);
     ASSERT_EQ(*rc, 0) << out;
     EXPECT_EQ(testing::sha256_of(got), testing::sha256_of(want));
-    EXPECT_GE(stack_->counters().tcp_path_mtu_lowered, 1u);
+    EXPECT_GE(stack().counters().tcp_path_mtu_lowered, 1u);
     EXPECT_EQ(http_->http_stats().ok, 1u);
 }
 
