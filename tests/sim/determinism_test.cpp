@@ -29,19 +29,7 @@ void lossy_echo(std::uint64_t seed, const std::string& path) {
 void faulty_transfer(std::uint64_t seed, const std::string& path) {
     auto pcap = PcapSink::create(path);
     ASSERT_TRUE(pcap) << pcap.error();
-    WorldConfig c;
-    c.seed = seed;
-    dev::LinkConfig link;
-    link.delay = Duration::micros(500);
-    link.rate_bps = 50'000'000;
-    c.link = dev::SimLinkConfig::symmetric(link);
-    for (dev::FaultConfig* f : {&c.faults_to_client, &c.faults_to_server}) {
-        f->drop = 0.05;
-        f->duplicate = 0.02;
-        f->reorder = 0.02;
-        f->corrupt = 0.01;
-    }
-    World world(c, &*pcap);
+    World world(testing::faulty_world(seed, Duration::micros(500), 50'000'000), &*pcap);
     BulkConfig bc;
     bc.bytes = 1'000'000;
     BulkTransfer t(world, bc);

@@ -26,6 +26,22 @@ std::vector<std::string> flags_of(const Timeline& timeline) {
     return out;
 }
 
+WorldConfig faulty_world(std::uint64_t seed, Duration delay, std::uint64_t rate_bps) {
+    WorldConfig c;
+    c.seed = seed;
+    dev::LinkConfig link;
+    link.delay = delay;
+    link.rate_bps = rate_bps;
+    c.link = dev::SimLinkConfig::symmetric(link);
+    for (dev::FaultConfig* f : {&c.faults_to_client, &c.faults_to_server}) {
+        f->drop = 0.05;
+        f->duplicate = 0.02;
+        f->reorder = 0.02;
+        f->corrupt = 0.01;
+    }
+    return c;
+}
+
 TempDir::TempDir() {
     const char* base = std::getenv("TMPDIR");
     std::string templ =

@@ -77,19 +77,8 @@ class Tools : public ::testing::Test {
     void faulty_transfer(const std::string& name, TapPoint tap) {
         auto pcap = PcapSink::create(dir_.file(name));
         ASSERT_TRUE(pcap) << pcap.error();
-        WorldConfig c;
-        c.seed = 5;
+        WorldConfig c = testing::faulty_world(5, Duration::millis(1), 100'000'000);
         c.tap = tap;
-        dev::LinkConfig link;
-        link.delay = Duration::millis(1);
-        link.rate_bps = 100'000'000;
-        c.link = dev::SimLinkConfig::symmetric(link);
-        for (dev::FaultConfig* f : {&c.faults_to_client, &c.faults_to_server}) {
-            f->drop = 0.05;
-            f->duplicate = 0.02;
-            f->reorder = 0.02;
-            f->corrupt = 0.01;
-        }
         World world(c, &*pcap);
         BulkConfig bc;
         bc.bytes = 2'000'000;

@@ -12,27 +12,10 @@
 namespace ustack::sim {
 namespace {
 
-dev::FaultConfig faults(double drop, double duplicate, double reorder, double corrupt) {
-    dev::FaultConfig f;
-    f.drop = drop;
-    f.duplicate = duplicate;
-    f.reorder = reorder;
-    f.corrupt = corrupt;
-    return f;
-}
-
 WorldConfig faulty_world(std::uint64_t seed, bool ipv6) {
-    WorldConfig c;
-    c.seed = seed;
-    dev::LinkConfig link;
-    link.delay = Duration::millis(1);
     // 100 Mbit/s spaces the segments (120 us apart), so the receiver acknowledges as it goes
     // rather than once per window, and the ACK direction carries thousands of frames too.
-    link.rate_bps = 100'000'000;
-    c.link = dev::SimLinkConfig::symmetric(link);
-    // 5% drop, 2% duplication, 2% reordering and 1% corruption, each way.
-    c.faults_to_client = faults(0.05, 0.02, 0.02, 0.01);
-    c.faults_to_server = faults(0.05, 0.02, 0.02, 0.01);
+    WorldConfig c = testing::faulty_world(seed, Duration::millis(1), 100'000'000);
     c.ipv6 = ipv6;
     return c;
 }
