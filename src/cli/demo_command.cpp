@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "capture/print_options.h"
+#include "cli/quantities.h"
 #include "sim/echo_scenario.h"
 #include "sim/fan_out_sink.h"
 #include "sim/pcap_sink.h"
@@ -21,30 +22,6 @@ namespace ustack::cli {
 namespace {
 
 constexpr Duration kMaxDelay = Duration::seconds(10);
-
-// "1ms", "1.5ms", "250us", "2s", "0"; a bare number is milliseconds.
-std::optional<Duration> parse_delay(std::string_view text) {
-    std::string_view number = text;
-    double unit_us = 1000.0;
-    if (number.ends_with("us")) {
-        number.remove_suffix(2);
-        unit_us = 1.0;
-    } else if (number.ends_with("ms")) {
-        number.remove_suffix(2);
-    } else if (number.ends_with("s")) {
-        number.remove_suffix(1);
-        unit_us = 1e6;
-    }
-    if (number.empty()) return std::nullopt;
-    std::string digits(number);
-    char* end = nullptr;
-    const double value = std::strtod(digits.c_str(), &end);
-    if (end != digits.c_str() + digits.size() || !std::isfinite(value) || value < 0)
-        return std::nullopt;
-    const double us = value * unit_us;
-    if (us > static_cast<double>(kMaxDelay.as_micros())) return std::nullopt;
-    return Duration::micros(static_cast<std::int64_t>(std::llround(us)));
-}
 
 std::string delay_text(Duration d) {
     if (d.as_micros() % 1000 == 0) return fmt::format("{} ms", d.as_millis());
@@ -162,7 +139,7 @@ int run_demo(const DemoArgs& args) {
                    chosen[1]);
         return 1;
     }
-    const std::optional<Duration> delay = parse_delay(args.delay);
+    const std::optional<Duration> delay = parse_time(args.delay, kMaxDelay);
     if (!delay) {
         fmt::print(stderr,
                    "ustack demo: --delay {}: not a time between 0 and 10s (examples: 1ms, 250us, "
