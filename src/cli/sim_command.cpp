@@ -191,6 +191,11 @@ CLI::App* add_sim_command(CLI::App& app, SimArgs& args) {
         ->type_name("TIME");
     cmd->add_option("--pcap", args.pcap, "Write the capture (where the client meets the link)")
         ->type_name("FILE");
+    cmd->add_option("--pcap-limit", args.pcap_limit,
+                    "The largest the capture may grow (default 1Gi, at least 1Ki): capture "
+                    "stops there with one warning, the run goes on, and the summary says where "
+                    "it was truncated")
+        ->type_name("SIZE");
     cmd->add_option("--csv", args.csv,
                     "Write a time series of every flow's sender: time_s, flow, cwnd, ssthresh "
                     "(empty until the first congestion event), in flight, srtt_ms, rwnd, "
@@ -302,6 +307,10 @@ int run_sim(const SimArgs& args) {
             return fail(fmt::format("--buffer {}: not a size from 4096 bytes to 1Gi", args.buffer));
         c.buffer_bytes = static_cast<std::size_t>(*b);
     }
+    const auto pcap_limit = parse_bytes(args.pcap_limit, 1e15);
+    if (!pcap_limit || *pcap_limit < 1024)
+        return fail(fmt::format("--pcap-limit {}: not a size of at least 1Ki (e.g. 100M, 4Gi)",
+                                args.pcap_limit));
     const auto interval = parse_time(args.interval, Duration::seconds(3600));
     if (!interval || *interval == Duration::zero())
         return fail(fmt::format("--interval {}: not a time above 0 (e.g. 10ms)", args.interval));
@@ -320,9 +329,17 @@ int run_sim(const SimArgs& args) {
         fmt::print(stderr, "ustack sim: note: --loss {:g}% each way; expect long back-offs\n",
                    c.link.loss * 100);
 
+    Progress progress;
     std::optional<sim::PcapSink> pcap;
     if (!args.pcap.empty()) {
-        auto created = sim::PcapSink::create(args.pcap);
+        auto created =
+            sim::PcapSink::create(args.pcap, *pcap_limit, [&](const sim::PcapSink& sink) {
+                progress.done();
+                fmt::print(stderr,
+                           "ustack sim: warning: {} reached --pcap-limit {} after {} frames; "
+                           "capture stops, the run goes on\n",
+                           sink.path(), args.pcap_limit, sink.frames());
+            });
         if (!created) return fail(created.error());
         pcap.emplace(std::move(*created));
     }
@@ -333,7 +350,6 @@ int run_sim(const SimArgs& args) {
         csv.emplace(std::move(*created));
     }
 
-    Progress progress;
     const Instant planned_end =
         Instant::from_micros(0) + (c.duration > Duration::zero() ? c.duration : c.limit);
     const sim::RunResult r = sim::run(
@@ -349,7 +365,13 @@ int run_sim(const SimArgs& args) {
     progress.done();
 
     std::string out = sim::format_summary(c, r);
-    if (pcap) out += fmt::format("capture: {} frames written to {}\n", pcap->frames(), args.pcap);
+    if (pcap) {
+        out += fmt::format("capture: {} frames written to {}", pcap->frames(), args.pcap);
+        if (pcap->truncated())
+            out += fmt::format("; truncated there at --pcap-limit {} ({} frames not written)",
+                               args.pcap_limit, pcap->frames_dropped());
+        out += "\n";
+    }
     if (csv) out += fmt::format("time series: {} rows written to {}\n", csv->rows(), args.csv);
     std::fwrite(out.data(), 1, out.size(), stdout);
     std::fflush(stdout);

@@ -33,6 +33,7 @@ struct SimArgs {
     std::string buffer;
     std::string limit = "3600s";
     std::string pcap;
+    std::string pcap_limit = "1Gi";  // the capture file's bound
     std::string csv;
     std::string interval = "100ms";
     bool table = false;

@@ -81,7 +81,8 @@ TEST_F(SimCli, FlowsWithDurationReportFairness) {
 TEST_F(SimCli, WritesPcapAndCsv) {
     const CommandResult r = sim("--bytes 200k --pcap s.pcap --csv s.csv --interval 5ms");
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_TRUE(has(r.out, "frames written to s.pcap")) << r.out;
+    EXPECT_TRUE(has(r.out, "frames written to s.pcap\n")) << r.out;
+    EXPECT_FALSE(has(r.out + r.err, "pcap-limit")) << r.out << r.err;
     EXPECT_TRUE(has(r.out, "rows written to s.csv")) << r.out;
     const std::string csv = testing::read_file(dir_.file("s.csv"));
     EXPECT_TRUE(
@@ -89,6 +90,35 @@ TEST_F(SimCli, WritesPcapAndCsv) {
                         "rwnd_bytes,bytes_acked\n0.000000,0,"))
         << csv.substr(0, 200);
     EXPECT_GT(std::filesystem::file_size(dir_.file("s.pcap")), 200'000u);
+}
+
+// A 1 MB transfer makes a capture of about 1.1 MB; a 100 KiB bound stops it after some 70
+// frames, with one warning, while the run itself goes on to the end.
+TEST_F(SimCli, PcapLimitStopsTheCaptureWithOneWarning) {
+    const CommandResult r = sim("--bytes 1M --pcap t.pcap --pcap-limit 100Ki");
+    ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+    EXPECT_TRUE(has(r.out, "  data           1000000 of 1000000 bytes read")) << r.out;
+    const std::string warning = "ustack sim: warning: t.pcap reached --pcap-limit 100Ki after ";
+    ASSERT_TRUE(has(r.err, warning)) << r.err;
+    EXPECT_EQ(r.err.find(warning), r.err.rfind(warning)) << "more than one warning:\n" << r.err;
+    const std::uintmax_t size = std::filesystem::file_size(dir_.file("t.pcap"));
+    EXPECT_LE(size, 100u * 1024);
+    EXPECT_GT(size, 100u * 1024 - 1500 - 16);  // stopped at the first frame that did not fit
+    // The summary says where: N frames written, and the rest counted.
+    const std::string prefix = "capture: ";
+    const auto at = r.out.find(prefix);
+    ASSERT_NE(at, std::string::npos) << r.out;
+    const std::uint64_t frames = std::stoull(r.out.substr(at + prefix.size()));
+    EXPECT_TRUE(has(r.out, std::to_string(frames) +
+                               " frames written to t.pcap; truncated there at --pcap-limit "
+                               "100Ki ("))
+        << r.out;
+    EXPECT_GT(frames, 50u);
+    // The file is whole: every one of those frames reads back.
+    const CommandResult lines =
+        run_command("'" USTACK_BINARY "' print -nn '" + dir_.file("t.pcap") + "' | wc -l");
+    ASSERT_EQ(lines.exit_code, 0) << lines.err;
+    EXPECT_EQ(std::stoull(lines.out), frames) << lines.err;
 }
 
 TEST_F(SimCli, SameSeedSameOutputAndCapture) {
@@ -119,6 +149,7 @@ TEST_F(SimCli, BadInputIsOneClearMessageAndExitCodeOne) {
              {"--workload echo --flows 2", "ustack sim: --flows is for --workload bulk"},
              {"--flows 3 --duration 2s --stagger 1s", "every flow must start before --duration"},
              {"--csv /nonexistent-dir/x.csv", "ustack sim: cannot write /nonexistent-dir/x.csv"},
+             {"--pcap-limit 100", "ustack sim: --pcap-limit 100: not a size of at least 1Ki"},
          }) {
         const CommandResult r = sim(std::string(args) + " --count 1");
         EXPECT_EQ(r.exit_code, 1) << args;
@@ -136,10 +167,10 @@ TEST_F(SimCli, HelpNamesTheOptions) {
     const CommandResult r = sim("--help");
     ASSERT_EQ(r.exit_code, 0);
     for (const char* option :
-         {"--workload", "--bytes",   "--request", "--response", "--count", "--rate",
-          "--delay",    "ONE-WAY",   "--rtt",     "--queue",    "--loss",  "--reorder",
-          "--dup",      "--corrupt", "--cc",      "--no-sack",  "--seed",  "--flows",
-          "--duration", "--pcap",    "--csv",     "--table",    "--soak"})
+         {"--workload", "--bytes",   "--request",    "--response", "--count", "--rate",
+          "--delay",    "ONE-WAY",   "--rtt",        "--queue",    "--loss",  "--reorder",
+          "--dup",      "--corrupt", "--cc",         "--no-sack",  "--seed",  "--flows",
+          "--duration", "--pcap",    "--pcap-limit", "--csv",      "--table", "--soak"})
         EXPECT_TRUE(has(r.out, option)) << option;
 }
 
