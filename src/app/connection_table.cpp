@@ -1,7 +1,11 @@
-// ConnectionTable: rows from the Reactor's sockets and the Stack's look at each TCB.
+// ConnectionTable: a row per connection of the Stack, from its look at each TCB.
 #include "app/connection_table.h"
 
+#include <unordered_map>
+
 #include <fmt/format.h>
+
+#include "stack/stack.h"
 
 namespace ustack::app {
 namespace {
@@ -47,18 +51,27 @@ const char* ss_state_name(tcp::State s) {
 
 std::vector<ConnectionRow> collect_rows(sock::Reactor& reactor,
                                         std::span<const sock::SocketId> sockets) {
-    std::vector<ConnectionRow> rows;
+    // What each socket's connection still has in the Reactor's write queue.
+    const auto key = [](stack::ConnId id) {
+        return (std::uint64_t{id.index} << 32) | id.generation;
+    };
+    std::unordered_map<std::uint64_t, std::size_t> queued;
     for (const sock::SocketId s : sockets) {
-        const auto conn = reactor.conn_id(s);
-        if (!conn) continue;
-        const tcp::Connection* c = reactor.stack().connection(*conn);
-        const auto local = reactor.local_endpoint(s);
-        const auto peer = reactor.remote_endpoint(s);
-        if (c == nullptr || !local || !peer) continue;
+        if (const auto conn = reactor.conn_id(s))
+            queued[key(*conn)] = reactor.buffered(s).value_or(0);
+    }
+    const stack::Stack& st = reactor.stack();
+    std::vector<ConnectionRow> rows;
+    st.for_each_connection([&](stack::ConnId id) {
+        const tcp::Connection* c = st.connection(id);
+        const auto local = st.local_endpoint(id);
+        const auto peer = st.remote_endpoint(id);
+        if (c == nullptr || !local || !peer) return;
         ConnectionRow r;
         r.state = c->state();
         r.recv_q = c->recv_queue();
-        r.send_q = c->send_queue() + reactor.buffered(s).value_or(0);
+        r.send_q = c->send_queue();
+        if (const auto it = queued.find(key(id)); it != queued.end()) r.send_q += it->second;
         r.local = *local;
         r.peer = *peer;
         r.cwnd = c->cwnd();
@@ -68,7 +81,7 @@ std::vector<ConnectionRow> collect_rows(sock::Reactor& reactor,
         r.retransmits = c->retransmits();
         r.mss = c->send_mss();
         rows.push_back(r);
-    }
+    });
     return rows;
 }
 

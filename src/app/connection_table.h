@@ -29,7 +29,10 @@ struct ConnectionRow {
     std::uint16_t mss = 0;
 };
 
-// A row for each socket the Reactor still holds a connection for (stale ids are skipped).
+// A row for every connection the Reactor's Stack holds, as `ss -tan` lists them: those the
+// applications hold, those they have closed that the Stack is still finishing (FIN-WAIT-1/2,
+// CLOSING, LAST-ACK, TIME-WAIT), and handshakes not yet accepted (SYN-RECV). Send-Q adds the
+// Reactor's write queue for connections held by one of `sockets` (stale ids are skipped).
 std::vector<ConnectionRow> collect_rows(sock::Reactor& reactor,
                                         std::span<const sock::SocketId> sockets);
 

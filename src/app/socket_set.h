@@ -1,4 +1,5 @@
-// SocketSet: the Reactor sockets one application server holds, so `ustack stat` can list them.
+// SocketSet: the Reactor sockets one application server holds (`ustack stat` adds their write
+// queues to Send-Q).
 #pragma once
 
 #include <algorithm>

@@ -19,7 +19,9 @@ CLI::App* add_stat_command(CLI::App& app, StatArgs& args) {
     auto* cmd = app.add_subcommand(
         "stat",
         "Show the connections of a running `ustack serve` like `ss -tan` (State, Recv-Q, Send-Q, "
-        "local and peer address) with cwnd, srtt and retransmits, then its counters.");
+        "local and peer address) with cwnd, srtt and retransmits, then its counters. As with "
+        "ss, connections the servers have closed are listed until the stack is done with them "
+        "(LAST-ACK, TIME-WAIT, ...).");
     cmd->add_option("--dev", args.dev, "the device serve runs on (default tun0)");
     cmd->add_option("--control", args.control,
                     "serve's control socket (default /tmp/ustack-DEV.sock)");

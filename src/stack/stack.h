@@ -159,6 +159,15 @@ class Stack final : public Pollable {
 
     const StackCounters& counters() const { return counters_; }
     std::size_t connection_count() const { return live_connections_; }
+    // Calls f(ConnId) for every connection the Stack holds, in slot order: those handed to the
+    // user, those it closed that are still finishing (LAST-ACK, FIN-WAIT-2, TIME-WAIT, ...) and
+    // those still in a listener's queues (what `ss -tan` lists). f may look (state(), the
+    // endpoints, connection()) but not call the verbs.
+    template <class F>
+    void for_each_connection(F&& f) const {
+        for (std::uint32_t i = 0; i < slots_.size(); ++i)
+            if (slots_[i].conn) f(ConnId{i, slots_[i].generation});
+    }
     std::size_t interface_count() const { return interfaces_.size(); }
 
   private:

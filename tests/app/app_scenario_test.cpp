@@ -358,6 +358,34 @@ TEST(ConnectionTable, ListsTheServersConnections) {
     EXPECT_NE(text.find("cwnd:" + std::to_string(rows[0].cwnd)), std::string::npos) << text;
 }
 
+// `ss -tan` also lists the connections the kernel still finishes after the application let go;
+// so does the table. The HTTP server ends a `Connection: close` exchange itself (the active
+// close), so once the client has closed too, the server's end waits in TIME-WAIT for 2 MSL
+// (RFC 9293 §3.6) with no socket holding it.
+TEST(ConnectionTable, ListsTimeWaitAfterTheServerClosesFirst) {
+    Net net;
+    HttpServer http(*net.server);
+    ASSERT_TRUE(http.listen(any_port(80)));
+    auto s = sock::TcpStream::connect(*net.client, Net::server_ep(80));
+    ASSERT_TRUE(s);
+    const std::uint16_t client_port = s->local_endpoint()->port;
+    ASSERT_TRUE(s->write(as_bytes("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")));
+    EXPECT_NE(read_to_end(*s).find("200 OK"), std::string::npos);
+    ASSERT_TRUE(s->close());
+    ASSERT_TRUE(net.run_until([&] { return http.stats().closed == 1; }));
+    EXPECT_EQ(http.sockets().size(), 0u);
+    const auto rows = collect_rows(*net.server, http.sockets().ids());
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0].state, tcp::State::TimeWait);
+    EXPECT_EQ(rows[0].local, Net::server_ep(80));
+    EXPECT_EQ(rows[0].peer.port, client_port);
+    EXPECT_EQ(rows[0].send_q, 0u);
+    EXPECT_NE(format_rows(rows).find("TIME-WAIT"), std::string::npos) << format_rows(rows);
+    // Once 2 MSL have passed the Stack frees it, and the row is gone.
+    net.run_for(Duration::seconds(300));
+    EXPECT_TRUE(collect_rows(*net.server, http.sockets().ids()).empty());
+}
+
 TEST(PingClientScenario, TheOtherStackAnswersOurEchoRequests) {
     dev::LinkConfig lc;
     lc.delay = Duration::millis(5);
