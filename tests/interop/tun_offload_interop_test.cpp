@@ -136,8 +136,8 @@ class TunOffload : public ::testing::Test {
         reactor_.emplace(loop_, *stack_);
         http_.emplace(*reactor_);
         discard_.emplace(*reactor_);
-        for (const wire::IpAddress any : {wire::IpAddress(wire::Ipv4Address{}),
-                                          wire::IpAddress(wire::Ipv6Address{})}) {
+        for (const wire::IpAddress any :
+             {wire::IpAddress(wire::Ipv4Address{}), wire::IpAddress(wire::Ipv6Address{})}) {
             ASSERT_TRUE(http_->listen({any, 80}));
             ASSERT_TRUE(discard_->listen({any, 9}));
         }
@@ -277,8 +277,8 @@ TEST_F(TunOffload, KernelCaptureHasNoBadChecksum) {
     EXPECT_GT(c->largest_ip, 1500u * 4);
     // tshark finds nothing malformed and no IP checksum wrong (verification on), and no segment
     // acknowledged that the capture never saw.
-    for (const char* filter : {"_ws.malformed", "ip.checksum.status == 0",
-                               "tcp.analysis.ack_lost_segment"}) {
+    for (const char* filter :
+         {"_ws.malformed", "ip.checksum.status == 0", "tcp.analysis.ack_lost_segment"}) {
         const auto n = testing::tshark_count(pcap, filter);
         ASSERT_TRUE(n) << filter;
         EXPECT_EQ(*n, 0) << filter << ":\n" << testing::tshark_lines(pcap, filter);
