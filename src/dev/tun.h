@@ -62,10 +62,10 @@ struct TunCounters {
     std::uint64_t empty_reads = 0;  // read() calls that found nothing (EAGAIN)
     std::uint64_t frames_in = 0;
     std::uint64_t bytes_in = 0;
-    std::uint64_t writes = 0;  // write() calls that sent a frame
-    std::uint64_t frames_out = 0;
+    std::uint64_t writes = 0;      // write() calls that sent a packet
+    std::uint64_t frames_out = 0;  // frames given to transmit() that were written (joined or not)
     std::uint64_t bytes_out = 0;
-    std::uint64_t tx_dropped = 0;   // write() failed (EAGAIN: the kernel queue is full; EIO..)
+    std::uint64_t tx_dropped = 0;   // frames whose write() failed (EAGAIN: the queue is full; EIO)
     std::uint64_t tx_oversize = 0;  // longer than max_frame_len: never written
     std::uint64_t read_errors = 0;  // read() failed with something other than EAGAIN
     // With offloads: packets read that the kernel left for us to treat as several segments
