@@ -43,6 +43,10 @@ class PingClient final : public dev::Device {
     bool transmit(Bytes frame, Instant now) override { return inner_.transmit(frame, now); }
     Instant poll_at() const override { return inner_.poll_at(); }
     int fd() const override { return inner_.fd(); }
+    bool last_frame_checksum_trusted() const override {
+        return inner_.last_frame_checksum_trusted();
+    }
+    void flush(Instant now) override { inner_.flush(now); }
 
   private:
     // An echo reply to our identifier: recorded, and true (the frame is consumed).

@@ -35,9 +35,11 @@ struct NetArgs {
     std::string pcap;
     bool print = false;
     std::optional<std::uint64_t> seed;
+    bool no_offload = false;  // plain TUN: no virtio-net header, one packet per read or write
 };
 
-// Adds --dev, --addr, --peer-addr, --route, --create, --mtu, --pcap, --print, --seed.
+// Adds --dev, --addr, --peer-addr, --route, --create, --mtu, --pcap, --print, --seed,
+// --no-offload.
 void add_net_options(CLI::App& cmd, NetArgs& args);
 
 class NetSession {

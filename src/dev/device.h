@@ -57,6 +57,16 @@ class Device {
     // A file descriptor a real loop waits on for readability; -1 for simulated devices.
     virtual int fd() const { return -1; }
 
+    // Whether the checksums of the frame the last receive() returned need no verification. A
+    // device that knows per frame (a TUN with virtio-net headers: the kernel made the packet, or
+    // checked it) says so here; a TCP checksum field may then hold only a partial sum.
+    virtual bool last_frame_checksum_trusted() const { return caps().checksum.rx; }
+
+    // The end of a transmit burst: a device that holds frames back to send several in one go
+    // (a TUN joining TCP segments for the kernel to cut again) sends what it holds. The Stack
+    // calls it at the end of every poll(); decorators pass it on.
+    virtual void flush(Instant /*now*/) {}
+
   protected:
     Device() = default;
     Device(const Device&) = default;

@@ -52,6 +52,7 @@ class FaultInjector : public Device {
     bool transmit(Bytes frame, Instant now) override { return inner_.transmit(frame, now); }
     Instant poll_at() const override;
     int fd() const override { return inner_.fd(); }
+    void flush(Instant now) override { inner_.flush(now); }
 
     const FaultCounters& counters() const { return counters_; }
 

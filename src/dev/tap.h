@@ -24,6 +24,10 @@ class Tap : public Device {
     bool transmit(Bytes frame, Instant now) override;
     Instant poll_at() const override { return inner_.poll_at(); }
     int fd() const override { return inner_.fd(); }
+    bool last_frame_checksum_trusted() const override {
+        return inner_.last_frame_checksum_trusted();
+    }
+    void flush(Instant now) override { inner_.flush(now); }
 
     std::uint64_t frames_in() const { return frames_in_; }
     std::uint64_t frames_out() const { return frames_out_; }

@@ -8,9 +8,11 @@
 #include <netinet/in.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <utility>
@@ -114,8 +116,11 @@ std::string TunError::message() const {
     return m;
 }
 
-TunResult<Tun> Tun::open(const TunConfig& config) {
-    if (config.name.size() >= IFNAMSIZ) return tl::unexpected(invalid_name(config.name));
+namespace {
+
+// Opens /dev/net/tun and attaches it to (or creates) the interface `name` with `flags`; the
+// descriptor and the name the kernel gave.
+TunResult<std::pair<int, std::string>> attach(const std::string& name, short flags) {
     const int fd = ::open(kTunPath, O_RDWR | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) {
         const int err = errno;
@@ -124,41 +129,84 @@ TunResult<Tun> Tun::open(const TunConfig& config) {
         return tl::unexpected(e);
     }
     ifreq ifr{};
-    // A bare IP packet per read/write: no 4-byte packet-information prefix (IFF_NO_PI).
-    ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
-    if (!config.name.empty()) std::memcpy(ifr.ifr_name, config.name.data(), config.name.size());
+    ifr.ifr_flags = flags;
+    if (!name.empty()) std::memcpy(ifr.ifr_name, name.data(), name.size());
     if (::ioctl(fd, TUNSETIFF, &ifr) < 0) {
         const int err = errno;
         ::close(fd);
-        TunError e = error_from_errno(err, "TUNSETIFF " + config.name);
+        TunError e = error_from_errno(err, "TUNSETIFF " + name);
         // EINVAL: the name exists and is a TAP device or another kind of interface.
         if (err == EINVAL) e.kind = TunError::Kind::Busy;
         return tl::unexpected(e);
     }
-    std::string name(ifr.ifr_name, ::strnlen(ifr.ifr_name, IFNAMSIZ));
+    return std::pair{fd, std::string(ifr.ifr_name, ::strnlen(ifr.ifr_name, IFNAMSIZ))};
+}
+
+// Switches the offloads on for a descriptor attached with IFF_VNET_HDR: our header is the
+// 10-byte struct virtio_net_hdr, and the kernel may send us TCP with the checksum left partial
+// (TUN_F_CSUM) and TSO packets of IPv4 and IPv6 (TUN_F_TSO4, TUN_F_TSO6; the kernel takes TSO
+// only together with CSUM). False when the kernel refuses either.
+bool enable_offloads(int fd) {
+    int hdr_len = static_cast<int>(VirtioNetHdr::kLen);
+    if (::ioctl(fd, TUNSETVNETHDRSZ, &hdr_len) < 0) return false;
+    const unsigned offloads = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6;
+    return ::ioctl(fd, TUNSETOFFLOAD, offloads) == 0;
+}
+
+}  // namespace
+
+TunResult<Tun> Tun::open(const TunConfig& config) {
+    if (config.name.size() >= IFNAMSIZ) return tl::unexpected(invalid_name(config.name));
+    // A bare IP packet per read/write: no 4-byte packet-information prefix (IFF_NO_PI).
+    const short plain = IFF_TUN | IFF_NO_PI;
+    std::optional<std::pair<int, std::string>> attached;
+    bool vnet = false;
+    if (config.offload) {
+        auto a = attach(config.name, static_cast<short>(plain | IFF_VNET_HDR));
+        if (!a) return tl::unexpected(a.error());
+        vnet = enable_offloads(a->first);
+        if (vnet)
+            attached = std::move(*a);
+        else
+            ::close(a->first);  // an old kernel: attach again without the header
+    }
+    if (!attached) {
+        auto a = attach(config.name, plain);
+        if (!a) return tl::unexpected(a.error());
+        attached = std::move(*a);
+    }
+    auto [fd, name] = std::move(*attached);
     const auto mtu = link_mtu(name);
     if (!mtu) {
         ::close(fd);
         return tl::unexpected(mtu.error());
     }
-    return Tun(fd, std::move(name), config, *mtu);
+    return Tun(fd, std::move(name), config, *mtu, vnet);
 }
 
-Tun::Tun(int fd, std::string name, const TunConfig& config, std::size_t mtu)
+Tun::Tun(int fd, std::string name, const TunConfig& config, std::size_t mtu, bool vnet)
     : fd_(fd),
       name_(std::move(name)),
       mtu_(mtu),
       max_frame_len_(std::max<std::size_t>(config.max_frame_len, 1280)),
-      storage_(std::max<std::size_t>(config.batch_frames, 1) * max_frame_len_),
-      lengths_(std::max<std::size_t>(config.batch_frames, 1)) {}
+      vnet_(vnet),
+      slot_len_(max_frame_len_ + (vnet ? VirtioNetHdr::kLen : 0)),
+      storage_(std::max<std::size_t>(config.batch_frames, 1) * slot_len_),
+      lengths_(std::max<std::size_t>(config.batch_frames, 1)),
+      trusted_(lengths_.size()) {}
 
 Tun::Tun(Tun&& other) noexcept
     : fd_(std::exchange(other.fd_, -1)),
       name_(std::move(other.name_)),
       mtu_(other.mtu_),
       max_frame_len_(other.max_frame_len_),
+      vnet_(other.vnet_),
+      slot_len_(other.slot_len_),
       storage_(std::move(other.storage_)),
       lengths_(std::move(other.lengths_)),
+      trusted_(std::move(other.trusted_)),
+      last_trusted_(other.last_trusted_),
+      gso_(std::move(other.gso_)),
       next_(std::exchange(other.next_, 0)),
       count_(std::exchange(other.count_, 0)),
       last_now_(other.last_now_),
@@ -171,8 +219,13 @@ Tun& Tun::operator=(Tun&& other) noexcept {
     name_ = std::move(other.name_);
     mtu_ = other.mtu_;
     max_frame_len_ = other.max_frame_len_;
+    vnet_ = other.vnet_;
+    slot_len_ = other.slot_len_;
     storage_ = std::move(other.storage_);
     lengths_ = std::move(other.lengths_);
+    trusted_ = std::move(other.trusted_);
+    last_trusted_ = other.last_trusted_;
+    gso_ = std::move(other.gso_);
     next_ = std::exchange(other.next_, 0);
     count_ = std::exchange(other.count_, 0);
     last_now_ = other.last_now_;
@@ -212,9 +265,10 @@ std::size_t Tun::fill(Instant now) {
     next_ = 0;
     count_ = 0;
     if (fd_ < 0) return 0;
+    const std::size_t hdr = vnet_ ? VirtioNetHdr::kLen : 0;
     while (count_ < lengths_.size()) {
-        std::uint8_t* slot = storage_.data() + count_ * max_frame_len_;
-        const ssize_t n = ::read(fd_, slot, max_frame_len_);
+        std::uint8_t* slot = storage_.data() + count_ * slot_len_;
+        const ssize_t n = ::read(fd_, slot, slot_len_);
         if (n < 0) {
             if (errno == EINTR) continue;
             if (errno == EAGAIN || errno == EWOULDBLOCK)
@@ -224,10 +278,20 @@ std::size_t Tun::fill(Instant now) {
             break;
         }
         ++counters_.reads;
-        if (n == 0) continue;  // nothing to hand out; a zero-length read is not a frame
-        lengths_[count_++] = static_cast<std::size_t>(n);
+        // Nothing to hand out: a zero-length read (or a bare header) is not a frame.
+        if (static_cast<std::size_t>(n) <= hdr) continue;
+        bool trusted = false;
+        if (vnet_) {
+            const auto h = VirtioNetHdr::parse(Bytes(slot, hdr));
+            trusted = h->checksum_trusted();
+            if ((h->gso_type & ~VirtioNetHdr::kGsoEcn) != VirtioNetHdr::kGsoNone)
+                ++counters_.gso_frames_in;
+        }
+        const std::size_t len = static_cast<std::size_t>(n) - hdr;
+        trusted_[count_] = trusted ? 1 : 0;
+        lengths_[count_++] = len;
         ++counters_.frames_in;
-        counters_.bytes_in += static_cast<std::uint64_t>(n);
+        counters_.bytes_in += len;
     }
     last_now_ = now;
     return count_;
@@ -237,11 +301,58 @@ std::optional<Bytes> Tun::receive(Instant now) {
     last_now_ = now;
     if (next_ >= count_ && fill(now) == 0) return std::nullopt;
     const std::size_t i = next_++;
-    return Bytes(storage_.data() + i * max_frame_len_, lengths_[i]);
+    last_trusted_ = trusted_[i] != 0;
+    const std::size_t hdr = vnet_ ? VirtioNetHdr::kLen : 0;
+    return Bytes(storage_.data() + i * slot_len_ + hdr, lengths_[i]);
 }
 
 Instant Tun::poll_at() const {
     return next_ < count_ ? last_now_ : Instant::never();
+}
+
+bool Tun::write_iov(const iovec* iov, int count, std::size_t total, std::size_t segments) {
+    for (;;) {
+        const ssize_t n = ::writev(fd_, iov, count);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 || static_cast<std::size_t>(n) != total) {
+            // EAGAIN: the kernel's queue for the device is full; the frame is dropped, as a NIC
+            // with a full ring drops, and TCP's retransmission recovers.
+            counters_.tx_dropped += segments;
+            return false;
+        }
+        break;
+    }
+    ++counters_.writes;
+    counters_.frames_out += segments;
+    counters_.bytes_out += total - (vnet_ ? VirtioNetHdr::kLen : 0);
+    return true;
+}
+
+bool Tun::write_single(Bytes frame) {
+    auto* data = const_cast<std::uint8_t*>(frame.data());
+    if (!vnet_) {
+        const iovec iov{data, frame.size()};
+        return write_iov(&iov, 1, frame.size(), 1);
+    }
+    // An all-zero header: no offload asked for, the frame's checksums are complete.
+    std::array<std::uint8_t, VirtioNetHdr::kLen> hdr{};
+    const std::array<iovec, 2> iov{iovec{hdr.data(), hdr.size()}, iovec{data, frame.size()}};
+    return write_iov(iov.data(), 2, hdr.size() + frame.size(), 1);
+}
+
+bool Tun::write_pending() {
+    if (gso_.empty()) return true;
+    const std::size_t segments = gso_.segments();
+    if (segments > 1) ++counters_.gso_writes;
+    const Bytes packet = gso_.packet();
+    const iovec iov{const_cast<std::uint8_t*>(packet.data()), packet.size()};
+    const bool ok = write_iov(&iov, 1, packet.size(), segments);
+    gso_.clear();
+    return ok;
+}
+
+void Tun::flush(Instant) {
+    if (fd_ >= 0) write_pending();
 }
 
 bool Tun::transmit(Bytes frame, Instant) {
@@ -250,21 +361,22 @@ bool Tun::transmit(Bytes frame, Instant) {
         ++counters_.tx_oversize;
         return false;
     }
-    for (;;) {
-        const ssize_t n = ::write(fd_, frame.data(), frame.size());
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0 || static_cast<std::size_t>(n) != frame.size()) {
-            // EAGAIN: the kernel's queue for the device is full; the frame is dropped, as a NIC
-            // with a full ring drops, and TCP's retransmission recovers.
-            ++counters_.tx_dropped;
-            return false;
-        }
-        break;
+    if (!vnet_) return write_single(frame);
+    switch (gso_.offer(frame)) {
+        case GsoVerdict::Joined:
+            return true;
+        case GsoVerdict::Closed:
+            return write_pending();
+        case GsoVerdict::Mismatch:
+            // The run ends before this frame, which starts the next one.
+            write_pending();
+            return gso_.offer(frame) == GsoVerdict::Closed ? write_pending() : true;
+        case GsoVerdict::Ineligible:
+            break;
     }
-    ++counters_.writes;
-    ++counters_.frames_out;
-    counters_.bytes_out += frame.size();
-    return true;
+    // Order is kept: what is held back goes first.
+    write_pending();
+    return write_single(frame);
 }
 
 // ---- kernel-side configuration

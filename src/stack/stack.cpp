@@ -152,7 +152,6 @@ Result<InterfaceId> Stack::add_interface(dev::Device& device, const InterfaceCon
     iface.gateway_v4 = config.gateway_v4;
     iface.gateway_v6 = config.gateway_v6;
     iface.mtu = mtu;
-    iface.rx_checksum_offload = caps.checksum.rx;
     interfaces_.push_back(std::move(iface));
     // One transmit buffer for every frame: headroom for the largest IP and TCP headers before
     // the payload offset, and a whole MTU after it.
@@ -558,6 +557,7 @@ void Stack::poll(Instant now) {
         dev::Device& device = *interfaces_[i].device;
         while (const std::optional<Bytes> frame = device.receive(now)) {
             ++counters_.frames_in;
+            rx_trusted_ = device.last_frame_checksum_trusted();
             receive_frame(i, *frame, now);
         }
     }
@@ -581,6 +581,9 @@ void Stack::poll(Instant now) {
         }
         if (s.conn->finished() && !s.user_owned) reap(i);
     }
+    // The end of the transmit burst: a device holding segments back to join them sends them.
+    for (const Interface& f : interfaces_)
+        f.device->flush(now);
 }
 
 std::size_t Stack::drain_events(std::vector<Event>& out) {
@@ -635,10 +638,9 @@ void Stack::receive_ipv4(std::uint32_t iface, Bytes packet, Instant now) {
         ++counters_.ip_malformed;
         return;
     }
-    const bool offload = interfaces_[iface].rx_checksum_offload;
     // RFC 1122 §3.2.1.2: "A host MUST verify the IP header checksum on every received datagram
     // and silently discard every datagram that has a bad checksum."
-    if (!offload && !view->verify_checksum()) {
+    if (!rx_trusted_ && !view->verify_checksum()) {
         ++counters_.ip_bad_checksum;
         return;
     }
@@ -678,6 +680,7 @@ void Stack::receive_ipv4(std::uint32_t iface, Bytes packet, Instant now) {
         const AddResult r = reassembly_v4_.add(f, now);
         if (r.verdict == FragmentVerdict::Complete) {
             ++counters_.ip_reassembled;
+            rx_trusted_ = false;  // a datagram of several frames: its checksum is verified
             deliver_ipv4(iface, ip->src, ip->dst, wire::IpProtocol{r.protocol}, r.payload, now);
         } else if (r.verdict != FragmentVerdict::Incomplete) {
             ++counters_.ip_fragments_dropped;
@@ -776,6 +779,7 @@ void Stack::deliver_ipv6(std::uint32_t iface, const wire::Ipv6Address& src,
         const AddResult r = reassembly_v6_.add(f, now);
         if (r.verdict == FragmentVerdict::Complete) {
             ++counters_.ip_reassembled;
+            rx_trusted_ = false;  // a packet of several frames: its checksum is verified
             // RFC 8200 §4.5: the reassembled packet's Next Header is the first fragment's.
             deliver_ipv6(iface, src, dst, wire::IpProtocol{r.protocol}, r.payload, Bytes{}, true,
                          now);
@@ -817,7 +821,7 @@ void Stack::receive_tcp(std::uint32_t iface, const wire::IpAddress& src, const w
     }
     const Checksum pseudo = pseudo_header(src, dst, wire::IpProtocol::Tcp, segment.size());
     // RFC 9293 §3.1 (MUST-3): "the checksum ... MUST be checked"; a bad one is dropped silently.
-    if (!interfaces_[iface].rx_checksum_offload && !wire::verify_checksum(*view, pseudo)) {
+    if (!rx_trusted_ && !wire::verify_checksum(*view, pseudo)) {
         ++counters_.tcp_bad_checksum;
         return;
     }
@@ -910,7 +914,7 @@ void Stack::receive_icmpv4(std::uint32_t iface, const wire::Ipv4Address& src,
         ++counters_.icmp_malformed;
         return;
     }
-    if (!interfaces_[iface].rx_checksum_offload && !view->verify_checksum()) {
+    if (!rx_trusted_ && !view->verify_checksum()) {
         ++counters_.icmp_bad_checksum;
         return;
     }
@@ -962,7 +966,7 @@ void Stack::receive_icmpv6(std::uint32_t iface, const wire::Ipv6Address& src,
     const Checksum pseudo =
         pseudo_header_v6(src.bytes(), dst.bytes(), 58, static_cast<std::uint32_t>(message.size()));
     // RFC 4443 §2.3: a message with a bad checksum is discarded.
-    if (!interfaces_[iface].rx_checksum_offload && !view->verify_checksum(pseudo)) {
+    if (!rx_trusted_ && !view->verify_checksum(pseudo)) {
         ++counters_.icmp_bad_checksum;
         return;
     }

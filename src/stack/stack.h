@@ -177,7 +177,6 @@ class Stack final : public Pollable {
         std::optional<wire::Ipv4Address> gateway_v4;
         std::optional<wire::Ipv6Address> gateway_v6;
         std::size_t mtu = 0;
-        bool rx_checksum_offload = false;
     };
     // Where a packet to some destination leaves, and from which source address.
     struct Route {
@@ -322,6 +321,9 @@ class Stack final : public Pollable {
     std::vector<Event> drained_;
     bool draining_ = false;
     Instant last_now_;  // the latest poll()'s now
+    // Whether the frame being processed needs no checksum verification (the device's
+    // last_frame_checksum_trusted(); false for a reassembled datagram).
+    bool rx_trusted_ = false;
     StackCounters counters_;
 };
 

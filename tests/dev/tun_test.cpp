@@ -2,7 +2,9 @@
 #include "dev/tun.h"
 
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -173,6 +175,80 @@ TEST_F(TunTest, KernelAnswersAnEchoRequestWrittenToTheDevice) {
     EXPECT_EQ(reply->sequence_number, 7);
     EXPECT_EQ(std::vector<std::uint8_t>(reply->data.begin(), reply->data.end()), data);
     EXPECT_GE(tun->counters().frames_in, 1u);
+}
+
+// The first IPv4 frame of `protocol` the kernel sends (it also sends IPv6 router solicitations
+// and MLD reports of its own), with whether the device trusted its checksums.
+std::optional<std::pair<std::vector<std::uint8_t>, bool>> next_ipv4(Tun& tun,
+                                                                    wire::IpProtocol protocol) {
+    for (int i = 0; i < 20; ++i) {
+        auto f = next_frame(tun, 2000);
+        if (!f) return std::nullopt;
+        if (((*f)[0] >> 4) != 4 || f->size() < 20 || (*f)[9] != static_cast<std::uint8_t>(protocol))
+            continue;
+        return std::pair{*f, tun.last_frame_checksum_trusted()};
+    }
+    return std::nullopt;
+}
+
+// Whether the TCP checksum of an IPv4 frame is complete (it verifies).
+bool tcp_checksum_complete(const std::vector<std::uint8_t>& frame) {
+    const Bytes f(frame);
+    const std::size_t ihl = static_cast<std::size_t>(f[0] & 0x0f) * 4;
+    const std::size_t len = load_be16(f.data() + 2) - ihl;
+    return pseudo_header_v4(f.subspan(12, 4), f.subspan(16, 4), 6, static_cast<std::uint32_t>(len))
+               .add(f.subspan(ihl, len))
+               .folded() == 0xffff;
+}
+
+// A kernel TCP connect() to our side of the device: its SYN comes out on the TUN.
+int kernel_connects(std::uint16_t port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    sockaddr_in sin{};
+    sin.sin_family = AF_INET;
+    sin.sin_port = htons(port);
+    sin.sin_addr.s_addr = htonl(kOurs4.to_u32());
+    (void)::connect(fd, reinterpret_cast<const sockaddr*>(&sin), sizeof sin);
+    return fd;
+}
+
+TEST_F(TunTest, WithOffloadsTheKernelsTcpChecksumIsLeftPartialAndTrusted) {
+    auto tun = Tun::open(TunConfig{.name = "ust0", .offload = true});
+    ASSERT_TRUE(tun) << tun.error().message();
+    ASSERT_TRUE(tun->offload()) << "TUNSETOFFLOAD refused";
+    ASSERT_TRUE(tun->add_address_v4("10.7.0.1", 24));
+    ASSERT_TRUE(tun->set_up());
+    const int fd = kernel_connects(80);
+    ASSERT_GE(fd, 0);
+    const auto syn = next_ipv4(*tun, wire::IpProtocol::Tcp);
+    ::close(fd);
+    ASSERT_TRUE(syn) << "no SYN from the kernel";
+    // NEEDS_CSUM: the field holds the pseudo-header sum only; the device says not to verify it.
+    EXPECT_TRUE(syn->second);
+    EXPECT_FALSE(tcp_checksum_complete(syn->first));
+
+    // The kernel's echo reply has its checksum made in full (no NEEDS_CSUM): not trusted, so
+    // the Stack verifies it.
+    const std::vector<std::uint8_t> data{1, 2, 3, 4};
+    ASSERT_TRUE(tun->transmit(echo_request_v4(kOurs4, kKernel4, 9, 1, data), Instant{}));
+    const auto reply = next_ipv4(*tun, wire::IpProtocol::Icmp);
+    ASSERT_TRUE(reply) << "no echo reply from the kernel";
+    EXPECT_FALSE(reply->second);
+}
+
+TEST_F(TunTest, WithoutOffloadsEveryChecksumIsComplete) {
+    auto tun = Tun::open(TunConfig{.name = "ust0", .offload = false});
+    ASSERT_TRUE(tun) << tun.error().message();
+    EXPECT_FALSE(tun->offload());
+    ASSERT_TRUE(tun->add_address_v4("10.7.0.1", 24));
+    ASSERT_TRUE(tun->set_up());
+    const int fd = kernel_connects(80);
+    ASSERT_GE(fd, 0);
+    const auto syn = next_ipv4(*tun, wire::IpProtocol::Tcp);
+    ::close(fd);
+    ASSERT_TRUE(syn) << "no SYN from the kernel";
+    EXPECT_FALSE(syn->second);
+    EXPECT_TRUE(tcp_checksum_complete(syn->first));
 }
 
 TEST_F(TunTest, ReadAheadHandsOutABatchFrameByFrame) {
