@@ -1036,22 +1036,18 @@ bool Stack::emit_tcp(std::uint32_t iface, const wire::IpAddress& src, const wire
     if (plen != 0 && seg.payload.data() != payload_at)
         std::memmove(payload_at, seg.payload.data(), plen);
 
-    // The header goes right before the payload; emit() writes no payload here, so the checksum
-    // over the whole segment is filled in afterwards.
+    // The header goes right before the payload. RFC 9293 §3.1: the checksum covers the
+    // pseudo-header, the header and the data; emit() does not read the data again when
+    // poll_transmit summed it while copying it out of the send ring.
     const std::size_t tcp_start = kPayloadOffset - hlen;
-    wire::TcpRepr header = seg;
-    header.payload = Bytes{};
-    auto hview =
-        wire::TcpView<MutBytes>::checked_fixed_header(MutBytes(tx_buf_).subspan(tcp_start, hlen));
-    if (!hview || !header.emit(*hview, Checksum{})) {
+    wire::TcpRepr whole = seg;
+    whole.payload = Bytes(payload_at, plen);
+    auto view = wire::TcpView<MutBytes>::checked_fixed_header(
+        MutBytes(tx_buf_).subspan(tcp_start, hlen + plen));
+    if (!view || !whole.emit(*view, pseudo_header(src, dst, wire::IpProtocol::Tcp, hlen + plen))) {
         ++counters_.frames_tx_dropped;
         return false;
     }
-    auto full = wire::TcpView<MutBytes>::checked_fixed_header(
-        MutBytes(tx_buf_).subspan(tcp_start, hlen + plen));
-    // RFC 9293 §3.1: the checksum covers the pseudo-header, the header and the data.
-    full->set_checksum(
-        wire::compute_checksum(*full, pseudo_header(src, dst, wire::IpProtocol::Tcp, hlen + plen)));
     ++counters_.tcp_segments_out;
     return emit_ip(iface, src, dst, wire::IpProtocol::Tcp, tcp_start - ip_len, hlen + plen, now);
 }
