@@ -301,6 +301,11 @@ class Connection {
     std::uint32_t receive_window_now() const;
     // Payload bytes a data segment can carry given `space` and the options it carries now.
     std::size_t payload_limit(std::size_t space) const;
+    // segment_options(true, now).buffer_len() without building the options (no SACK blocks are
+    // looked up): the sizing asked several times per segment.
+    std::size_t data_options_len() const;
+    // RFC 2018 §3: with TSopt (10 bytes + 2 NOPs) only 3 blocks fit in the 40 option bytes.
+    std::size_t max_sack_blocks() const { return ts_ok_ ? 3 : wire::TcpOptions::kMaxSackBlocks; }
     void segment_sent(const wire::TcpRepr& seg, Instant now);
     void arm_persist(Instant now);
 

@@ -11,6 +11,7 @@ namespace ustack::tcp {
 
 using wire::SeqNum;
 using wire::TcpControl;
+using wire::TcpOptions;
 using wire::TcpRepr;
 
 namespace {
@@ -305,6 +306,20 @@ std::size_t Connection::sendable_len(std::size_t space) const {
 bool Connection::fin_sendable(std::size_t len) const {
     // Our FIN follows the last data octet; it needs no window (it carries no data).
     return fin_queued_ && data_state() && snd_nxt_ + static_cast<std::int64_t>(len) == fin_seq_;
+}
+
+std::size_t Connection::data_options_len() const {
+    // The same options as segment_options(true, ...) as far as their length goes: the layout
+    // depends only on which options there are and on how many SACK blocks (RFC 2018 §3, a
+    // D-SACK first, RFC 2883 §4).
+    TcpOptions o;
+    if (ts_ok_) o.timestamps = wire::TcpTimestamps{};
+    if (sack_ok_) {
+        const std::size_t dsack = dsack_ ? 1 : 0;
+        o.sack_count = static_cast<std::uint8_t>(
+            dsack + std::min(reassembly_.count(), max_sack_blocks() - dsack));
+    }
+    return o.buffer_len();
 }
 
 TcpRepr Connection::base_segment() const {
