@@ -52,7 +52,17 @@ StackPair::StackPair()
 }
 
 bool StackPair::run_until(const std::function<bool()>& done, Duration limit) {
-    return loop_.run_until(done, loop_.now() + limit);
+    done_ = &done;
+    return loop_.run_until(turn_, loop_.now() + limit);
+}
+
+bool StackPair::turn() {
+    // The applications poll their connections rather than wait for events; the queued events
+    // are dropped before every step, as an application that does not look at them would.
+    const auto ignore = [](const stack::Event&) {};
+    client_.drain_events(ignore);
+    server_.drain_events(ignore);
+    return (*done_)();
 }
 
 }  // namespace ustack::bench

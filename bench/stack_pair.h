@@ -30,7 +30,7 @@ class StackPair {
 
     // Steps the loop (the virtual clock jumps to the next deadline when nothing is due) until
     // `done` holds; false if `limit` of virtual time passes first. `done` runs before every
-    // step: the applications call the Stacks' verbs there.
+    // step: the applications call the Stacks' verbs there. The Stacks' events are dropped.
     bool run_until(const std::function<bool()>& done, Duration limit);
 
     // Frames put on the link client -> server and server -> client since construction.
@@ -38,12 +38,17 @@ class StackPair {
     std::uint64_t frames_to_client() const { return link_.counters_b_to_a().frames_sent; }
 
   private:
+    // What the loop checks before every step: the events dropped, then *done_.
+    bool turn();
+
     rt::SimLoop loop_;
     dev::SimLink link_;
     wire::IpAddress client_address_;
     wire::IpAddress server_address_;
     stack::Stack client_;
     stack::Stack server_;
+    const std::function<bool()>* done_ = nullptr;                   // run_until's, while it runs
+    const std::function<bool()> turn_ = [this] { return turn(); };  // built once: no allocation
 };
 
 }  // namespace ustack::bench
