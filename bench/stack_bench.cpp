@@ -125,6 +125,7 @@ BENCHMARK(BM_BulkTransfer)->Unit(benchmark::kMillisecond);
 
 // (b) Per iteration: connect, accept, the client closes, the server reads the end of stream and
 // closes (FIN, FIN, ACK), TIME-WAIT runs out (virtual time jumps 60 s) and both slots are freed.
+// allocs_per_connection counts the heap allocations of a cycle (both ends).
 void BM_HandshakeAndClose(benchmark::State& state) {
     StackPair pair;
     stack::Stack& client = pair.client();
@@ -148,6 +149,7 @@ void BM_HandshakeAndClose(benchmark::State& state) {
         return server_closed && client.connection_count() == 0 && server.connection_count() == 0;
     };
     std::uint64_t cycles = 0;
+    const std::uint64_t allocs_before = allocation_count();
     for (auto _ : state) {
         const auto c = open_connection(pair, *listener, s);
         if (!c) {
@@ -163,6 +165,10 @@ void BM_HandshakeAndClose(benchmark::State& state) {
         ++cycles;
     }
     set_connection_counters(state, cycles);
+    state.counters["allocs_per_connection"] =
+        cycles == 0
+            ? 0.0
+            : static_cast<double>(allocation_count() - allocs_before) / static_cast<double>(cycles);
 }
 BENCHMARK(BM_HandshakeAndClose);
 

@@ -21,6 +21,9 @@ constexpr std::size_t kIpv6HeaderLen = wire::Ipv6Repr::buffer_len();
 // poll_transmit() calls per connection per poll(), a guard against a connection that never
 // stops producing (a bug); the rest waits for the next poll.
 constexpr std::size_t kMaxSegmentsPerPoll = 4096;
+// Sets of send and receive rings a Stack keeps from freed connections for the next ones: a
+// server's churn of short connections reuses them; at the default 64 KiB + 64 KiB, 2 MiB at most.
+constexpr std::size_t kSpareRings = 16;
 // RFC 8200 §5: every IPv6 link carries 1280-byte packets; 1280 - 40 - 20 is the MSS to assume
 // when the peer sends none (the IPv6 counterpart of RFC 9293 §3.7.1's 536).
 constexpr std::uint16_t kIpv6DefaultPeerMss = 1220;
@@ -121,6 +124,7 @@ Stack::Stack(const StackConfig& config)
       listener_map_(16, EndpointHash{key_from(rng_)}),
       reassembly_v4_(config.reassembly_v4),
       reassembly_v6_(config.reassembly_v6) {
+    spare_rings_.reserve(kSpareRings);
     next_ephemeral_ = rng_.next_u32();
     if (config_.ephemeral_last < config_.ephemeral_first)
         std::swap(config_.ephemeral_first, config_.ephemeral_last);
@@ -247,6 +251,15 @@ std::uint32_t Stack::allocate_slot() {
 
 void Stack::free_slot(std::uint32_t index) {
     ConnSlot& s = slots_[index];
+    if (s.conn && spare_rings_.size() < kSpareRings) {
+        // Rings of other sizes (a listener's own Config, a receive ring grown by auto-tuning)
+        // are freed with the connection.
+        tcp::Rings rings = s.conn->release_rings();
+        if (rings.tx.capacity() == config_.tcp.send_buffer &&
+            rings.rx.capacity() == config_.tcp.recv_buffer) {
+            spare_rings_.push_back(std::move(rings));
+        }
+    }
     s.conn.reset();
     s.listener.reset();
     s.soft_error.reset();
@@ -257,6 +270,15 @@ void Stack::free_slot(std::uint32_t index) {
     if (++s.generation == 0) s.generation = 1;
     free_slots_.push_back(index);
     --live_connections_;
+}
+
+tcp::Rings* Stack::spare() {
+    return spare_rings_.empty() ? nullptr : &spare_rings_.back();
+}
+
+void Stack::spare_taken() {
+    // What the new connection did not take over (a ring of another size) is freed.
+    if (!spare_rings_.empty()) spare_rings_.pop_back();
 }
 
 void Stack::reap(std::uint32_t index) {
@@ -442,7 +464,8 @@ Result<ConnId> Stack::connect(const Endpoint& remote, Instant now, const Connect
 
     const std::uint32_t index = allocate_slot();
     ConnSlot& s = slots_[index];
-    s.conn.emplace(tcp::Connection::active_open(cfg, local_port, remote.port, iss, now));
+    s.conn.emplace(tcp::Connection::active_open(cfg, local_port, remote.port, iss, now, spare()));
+    spare_taken();
     s.tuple = FourTuple{local_addr, local_port, remote.address, remote.port};
     s.iface = r->iface;
     s.path_mtu = interfaces_[r->iface].mtu;
@@ -593,7 +616,8 @@ std::size_t Stack::drain_events(std::vector<Event>& out) {
 void Stack::collect_events(std::uint32_t index) {
     ConnSlot& s = slots_[index];
     const ConnId id{index, s.generation};
-    const tcp::Events events = s.conn->take_events();
+    // Read in place (the queue is a few hundred bytes; most polls add nothing to it).
+    const tcp::Events& events = s.conn->events();
     for (const tcp::Event& e : events) {
         events_.push_back(Event{id, to_stack_kind(e.kind), e.from, e.to, e.error});
         if (e.kind != tcp::EventKind::Connected || !s.listener) continue;
@@ -607,6 +631,7 @@ void Stack::collect_events(std::uint32_t index) {
         events_.push_back(Event{*s.listener, EventKind::Acceptable, tcp::State::Listen,
                                 tcp::State::Listen, std::nullopt});
     }
+    s.conn->clear_events();
 }
 
 // ---- ingress
@@ -891,7 +916,8 @@ void Stack::accept_syn(std::uint32_t iface, std::uint32_t listener, const wire::
 
     const std::uint32_t index = allocate_slot();
     ConnSlot& s = slots_[index];
-    s.conn.emplace(tcp::Connection::passive_open(cfg, syn, iss, now));
+    s.conn.emplace(tcp::Connection::passive_open(cfg, syn, iss, now, spare()));
+    spare_taken();
     s.tuple = FourTuple{dst, syn.dst_port, src, syn.src_port};
     s.iface = iface;
     s.path_mtu = interfaces_[iface].mtu;

@@ -279,6 +279,10 @@ class Stack final : public Pollable {
     const ListenerSlot* listener_slot(ListenerId id) const;
     std::uint32_t allocate_slot();
     void free_slot(std::uint32_t index);
+    // The spare rings for the connection being opened (nullptr when there are none), and their
+    // release once it has taken what fits.
+    tcp::Rings* spare();
+    void spare_taken();
     void collect_events(std::uint32_t index);
     void reap(std::uint32_t index);
 
@@ -292,6 +296,9 @@ class Stack final : public Pollable {
     std::vector<Interface> interfaces_;
     std::vector<ConnSlot> slots_;
     std::vector<std::uint32_t> free_slots_;
+    // Rings of freed connections (at most kSpareRings sets, of the default sizes) that the next
+    // connections opened take over, so opening one does not allocate them once warm.
+    std::vector<tcp::Rings> spare_rings_;
     std::size_t live_connections_ = 0;
     std::unordered_map<FourTuple, std::uint32_t, TupleHash> demux_;
     // The last 4-tuple demux_ found and its slot; always an entry of demux_ (reap clears it).
