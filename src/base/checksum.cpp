@@ -9,18 +9,20 @@ namespace {
 
 // RFC 1071 §2(B): the one's-complement sum does not depend on byte order, so the words are
 // summed as the machine loads them (no swap per word) and the folded 16-bit result is put into
-// network order once per piece. §2(C) (parallel summation): the sum is taken over 16-byte vectors
-// of four 32-bit lanes, each lane adding its low and high 16-bit halves, in four independent
+// network order once per piece. §2(C) (parallel summation): the sum is taken over vectors of
+// 32-bit lanes, each lane adding its low and high 16-bit halves, in four independent
 // accumulators, so a loop step is a few vector adds with no carry to propagate; the lanes are
 // added up once per block, small enough (see kBlockBytes) that no lane can overflow.
 // The vectors are the compiler's generic vector extension (GCC and Clang), which maps onto
-// whatever SIMD unit the target has and onto scalar code where it has none.
-using Lanes = std::uint32_t __attribute__((vector_size(16)));
+// whatever SIMD unit the target has (two SSE2 registers per 32-byte vector on baseline x86-64,
+// one AVX2 register where the CPU has it: see USTACK_SUM_TARGETS) and onto scalar code elsewhere.
+using Lanes = std::uint32_t __attribute__((vector_size(32)));
+using HalfLanes = std::uint32_t __attribute__((vector_size(16)));
 constexpr std::size_t kLanesBytes = sizeof(Lanes);
 constexpr std::size_t kAccumulators = 4;
 constexpr std::size_t kStepBytes = kLanesBytes * kAccumulators;
-// Per loop step a lane grows by at most 2 * 0xffff; a block of 64 KiB is 1024 steps, and the
-// four accumulators added together stay below 2^30 per lane.
+// Per loop step a lane grows by at most 2 * 0xffff; a block of 64 KiB is 512 steps, and the
+// four accumulators added together stay below 2^29 per lane.
 constexpr std::size_t kBlockBytes = 64 * 1024;
 
 inline std::uint64_t fold64(std::uint64_t s) {
@@ -29,21 +31,32 @@ inline std::uint64_t fold64(std::uint64_t s) {
     return s;
 }
 
-// The 16 bytes at `at` of `from` (copied to the same offset of `to` when kCopy), as four lanes
-// each holding the sum of its two 16-bit halves.
-template <bool kCopy>
-inline Lanes load_halves(const std::uint8_t* from, std::uint8_t* to, std::size_t at) {
-    constexpr Lanes kLow = {0xffff, 0xffff, 0xffff, 0xffff};
-    Lanes x;
-    std::memcpy(&x, from + at, kLanesBytes);
-    if constexpr (kCopy) std::memcpy(to + at, &x, kLanesBytes);
-    return (x & kLow) + (x >> 16);
+// Adds to each lane of `acc` the two 16-bit halves of the lane of the sizeof(V) bytes at `at`
+// of `from` (copied to the same offset of `to` when kCopy). Vectors go by reference: passing
+// them by value would depend on the target's registers (GCC's -Wpsabi).
+template <typename V, bool kCopy>
+[[gnu::always_inline]] inline void add_halves(V& acc, const std::uint8_t* from, std::uint8_t* to,
+                                              std::size_t at) {
+    V x;
+    std::memcpy(&x, from + at, sizeof(V));
+    if constexpr (kCopy) std::memcpy(to + at, &x, sizeof(V));
+    acc += (x & 0xffff) + (x >> 16);
+}
+
+template <typename V>
+[[gnu::always_inline]] inline std::uint64_t add_lanes(const V& v) {
+    std::uint64_t sum = 0;
+    for (std::size_t lane = 0; lane < sizeof(V) / 4; ++lane)
+        sum += v[lane];
+    return sum;
 }
 
 // The sum of the machine-order 16-bit words of from[0, n), an odd last byte padded with zero
-// (RFC 1071), not folded; with kCopy the bytes are also copied to to[0, n).
+// (RFC 1071), not folded; with kCopy the bytes are also copied to to[0, n). Always inlined into
+// the entry points below, so it is compiled for each of their targets.
 template <bool kCopy>
-std::uint64_t sum_bytes(const std::uint8_t* from, std::uint8_t* to, std::size_t n) {
+[[gnu::always_inline]] inline std::uint64_t sum_bytes(const std::uint8_t* from, std::uint8_t* to,
+                                                      std::size_t n) {
     std::uint64_t sum = 0;
     while (n >= kLanesBytes) {
         const std::size_t block = (n < kBlockBytes ? n : kBlockBytes) & ~(kLanesBytes - 1);
@@ -51,19 +64,26 @@ std::uint64_t sum_bytes(const std::uint8_t* from, std::uint8_t* to, std::size_t 
         std::size_t i = 0;
         for (; i + kStepBytes <= block; i += kStepBytes) {
             for (std::size_t k = 0; k < kAccumulators; ++k) {
-                acc[k] += load_halves<kCopy>(from, to, i + k * kLanesBytes);
+                add_halves<Lanes, kCopy>(acc[k], from, to, i + k * kLanesBytes);
             }
         }
         for (; i < block; i += kLanesBytes)
-            acc[0] += load_halves<kCopy>(from, to, i);
+            add_halves<Lanes, kCopy>(acc[0], from, to, i);
         Lanes total = acc[0];
         for (std::size_t k = 1; k < kAccumulators; ++k)
             total += acc[k];
-        for (std::size_t lane = 0; lane < kLanesBytes / 4; ++lane)
-            sum += total[lane];
+        sum += add_lanes(total);
         from += block;
         if constexpr (kCopy) to += block;
         n -= block;
+    }
+    if (n >= sizeof(HalfLanes)) {
+        HalfLanes half = {};
+        add_halves<HalfLanes, kCopy>(half, from, to, 0);
+        sum += add_lanes(half);
+        from += sizeof(HalfLanes);
+        if constexpr (kCopy) to += sizeof(HalfLanes);
+        n -= sizeof(HalfLanes);
     }
     // Fewer than 16 bytes are left.
     if (n >= 8) {
@@ -104,6 +124,24 @@ std::uint64_t sum_bytes(const std::uint8_t* from, std::uint8_t* to, std::size_t 
     return sum;
 }
 
+// The entry points, compiled once per target: on x86-64 for AVX2 as well as for the baseline,
+// the dynamic loader picking the one the CPU can run (a GNU indirect function), so one binary
+// runs everywhere and uses 32-byte registers where there are some.
+#if defined(__x86_64__) && defined(__GNUC__)
+#define USTACK_SUM_TARGETS [[gnu::target_clones("avx2", "default")]]
+#else
+#define USTACK_SUM_TARGETS
+#endif
+
+USTACK_SUM_TARGETS std::uint64_t sum_only(const std::uint8_t* from, std::size_t n) {
+    return sum_bytes<false>(from, nullptr, n);
+}
+
+USTACK_SUM_TARGETS std::uint64_t sum_and_copy(const std::uint8_t* from, std::uint8_t* to,
+                                              std::size_t n) {
+    return sum_bytes<true>(from, to, n);
+}
+
 inline std::uint16_t swap16(std::uint16_t v) {
     return static_cast<std::uint16_t>((v >> 8) | (v << 8));
 }
@@ -121,12 +159,12 @@ void Checksum::add_piece(std::uint64_t machine_sum, std::size_t length) {
 }
 
 Checksum& Checksum::add(Bytes bytes) {
-    add_piece(sum_bytes<false>(bytes.data(), nullptr, bytes.size()), bytes.size());
+    add_piece(sum_only(bytes.data(), bytes.size()), bytes.size());
     return *this;
 }
 
 Checksum& Checksum::add_copy(Bytes from, MutBytes to) {
-    add_piece(sum_bytes<true>(from.data(), to.data(), from.size()), from.size());
+    add_piece(sum_and_copy(from.data(), to.data(), from.size()), from.size());
     return *this;
 }
 
