@@ -125,6 +125,7 @@ Stack::Stack(const StackConfig& config)
       reassembly_v4_(config.reassembly_v4),
       reassembly_v6_(config.reassembly_v6) {
     spare_rings_.reserve(kSpareRings);
+    spare_nodes_.reserve(kSpareRings);
     next_ephemeral_ = rng_.next_u32();
     if (config_.ephemeral_last < config_.ephemeral_first)
         std::swap(config_.ephemeral_first, config_.ephemeral_last);
@@ -281,10 +282,24 @@ void Stack::spare_taken() {
     if (!spare_rings_.empty()) spare_rings_.pop_back();
 }
 
+void Stack::learn_tuple(const FourTuple& tuple, std::uint32_t index) {
+    if (spare_nodes_.empty()) {
+        demux_.emplace(tuple, index);
+        return;
+    }
+    auto node = std::move(spare_nodes_.back());
+    spare_nodes_.pop_back();
+    node.key() = tuple;
+    node.mapped() = index;
+    demux_.insert(std::move(node));
+}
+
 void Stack::reap(std::uint32_t index) {
     ConnSlot& s = slots_[index];
     const ConnId id{index, s.generation};
-    demux_.erase(s.tuple);
+    if (auto node = demux_.extract(s.tuple); node && spare_nodes_.size() < kSpareRings) {
+        spare_nodes_.push_back(std::move(node));
+    }
     if (last_demux_ && last_demux_->index == index) last_demux_.reset();
     if (s.listener) {
         if (ListenerSlot* l = listener_slot(*s.listener)) {
@@ -472,7 +487,7 @@ Result<ConnId> Stack::connect(const Endpoint& remote, Instant now, const Connect
     s.listener.reset();
     s.user_owned = true;
     s.touched = true;
-    demux_.emplace(s.tuple, index);
+    learn_tuple(s.tuple, index);
     return ConnId{index, s.generation};
 }
 
@@ -924,7 +939,7 @@ void Stack::accept_syn(std::uint32_t iface, std::uint32_t listener, const wire::
     s.listener = ListenerId{listener, l.generation};
     s.user_owned = false;
     s.touched = true;
-    demux_.emplace(s.tuple, index);
+    learn_tuple(s.tuple, index);
     l.syn_queue.push_back(ConnId{index, s.generation});
 }
 

@@ -283,6 +283,8 @@ class Stack final : public Pollable {
     // release once it has taken what fits.
     tcp::Rings* spare();
     void spare_taken();
+    // demux_[tuple] = index, on a spare node when there is one.
+    void learn_tuple(const FourTuple& tuple, std::uint32_t index);
     void collect_events(std::uint32_t index);
     void reap(std::uint32_t index);
 
@@ -301,6 +303,9 @@ class Stack final : public Pollable {
     std::vector<tcp::Rings> spare_rings_;
     std::size_t live_connections_ = 0;
     std::unordered_map<FourTuple, std::uint32_t, TupleHash> demux_;
+    // Nodes of demux_ taken out with reaped connections (at most kSpareRings), reused by the
+    // next ones demux_learns, so that does not allocate once warm either.
+    std::vector<std::unordered_map<FourTuple, std::uint32_t, TupleHash>::node_type> spare_nodes_;
     // The last 4-tuple demux_ found and its slot; always an entry of demux_ (reap clears it).
     struct DemuxHit {
         FourTuple tuple;
