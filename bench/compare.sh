@@ -85,6 +85,7 @@ ug, lg = get("BM_BulkTransfer", "Gbit"), get("BM_LwipBulkTransfer", "Gbit")
 us, ls = get("BM_BulkTransfer", "segments"), get("BM_LwipBulkTransfer", "segments")
 uc, lc = get("BM_HandshakeAndClose", "connections"), get("BM_LwipHandshakeAndClose", "connections")
 ua = get("BM_BulkTransfer", "allocs_per_segment")
+uac = get("BM_HandshakeAndClose", "allocs_per_connection")
 k64 = float(sys.argv[2]) if sys.argv[2] else None
 k15 = float(sys.argv[3]) if sys.argv[3] else None
 print()
@@ -93,6 +94,7 @@ print(f"{'bulk Gbit/s (MTU 1500)':28}{fmt(ug, ''):>16}{fmt(lg, ''):>16}{ratio(ug
 print(f"{'bulk data segments/s':28}{fmt(us, 'k', 1e3):>16}{fmt(ls, 'k', 1e3):>16}{ratio(us, ls):>14}")
 print(f"{'handshakes+closes/s':28}{fmt(uc, 'k', 1e3):>16}{fmt(lc, 'k', 1e3):>16}{ratio(uc, lc):>14}")
 print(f"{'allocations/segment':28}{('n/a' if ua is None else f'{ua:.4f}'):>16}")
+print(f"{'allocations/connection':28}{('n/a' if uac is None else f'{uac:.2f}'):>16}")
 print()
 if k64 is None:
     print("kernel loopback: not measured")

@@ -1,8 +1,8 @@
-// lwip_bench: the lwIP baseline beside stack_bench's ustack cases, on the same workloads — (a) one
-// connection moves 64 MiB client -> server at MTU 1500 (64 KiB window, lwIP's packaged TCP_WND),
-// the sender writing from a 64 KiB buffer, the receiver copying every byte out into a 64 KiB
-// buffer; (b) handshake + data-less three-packet close + TIME-WAIT expiry per connection. Raw TCP
-// API over LwipPair's in-memory link; counters named as ustack's so bench/compare.sh can divide.
+// lwip_bench: the lwIP baseline beside stack_bench's ustack cases, on the workloads of workload.h
+// — (a) one connection moves kBulkBytes client -> server at MTU 1500 (64 KiB window, lwIP's
+// packaged TCP_WND), the sender writing from a kAppBuffer-byte buffer, the receiver copying every
+// byte out into another; (b) handshake + data-less three-packet close + TIME-WAIT expiry per
+// connection. Raw TCP API over LwipPair's in-memory link; the counters are ustack's (workload.h).
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "lwip_pair.h"
+#include "workload.h"
 
 extern "C" {
 #include <lwip/tcp.h>
@@ -19,23 +20,12 @@ extern "C" {
 namespace ustack::bench {
 namespace {
 
-constexpr std::size_t kChunk = 64 * 1024;
-constexpr u16_t kPort = 5001;
-
 // The sending and receiving applications of one bulk connection.
-struct Bulk {
-    std::uint64_t total = 0;
-    std::uint64_t sent = 0;
-    std::uint64_t received = 0;
+struct Bulk : BulkApps {
     bool started = false;  // the timed part has begun: the connected callback does not send
     bool connected = false;
-    bool client_closed = false;
-    bool server_eof = false;
-    bool failed = false;
     tcp_pcb* client = nullptr;
     tcp_pcb* server = nullptr;
-    std::vector<std::uint8_t> tx = std::vector<std::uint8_t>(kChunk, 0x5a);
-    std::vector<std::uint8_t> rx = std::vector<std::uint8_t>(kChunk);
 };
 
 // Queues as much as lwIP's send buffer takes (copied in, as ustack's send copies into its ring),
@@ -43,15 +33,12 @@ struct Bulk {
 void pump(Bulk& b) {
     if (b.client_closed || !b.connected || !b.started) return;
     while (b.sent < b.total) {
-        const std::size_t at = static_cast<std::size_t>(b.sent % kChunk);
-        const std::uint64_t left = b.total - b.sent;
-        const std::size_t n = static_cast<std::size_t>(
-            std::min<std::uint64_t>({left, kChunk - at, tcp_sndbuf(b.client), 0xffffu}));
-        if (n == 0) break;
-        if (tcp_write(b.client, b.tx.data() + at, static_cast<u16_t>(n), TCP_WRITE_FLAG_COPY) !=
-            ERR_OK)
+        const Bytes chunk = b.next_chunk(std::min<std::uint64_t>(tcp_sndbuf(b.client), 0xffffu));
+        if (chunk.empty()) break;
+        if (tcp_write(b.client, chunk.data(), static_cast<u16_t>(chunk.size()),
+                      TCP_WRITE_FLAG_COPY) != ERR_OK)
             break;  // ERR_MEM: the segment queue is full until the next ACK
-        b.sent += n;
+        b.sent += chunk.size();
     }
     tcp_output(b.client);
     if (b.sent == b.total) {
@@ -89,7 +76,7 @@ err_t bulk_recv(void* arg, tcp_pcb* pcb, pbuf* p, err_t) {
     }
     const u16_t len = p->tot_len;
     for (u16_t off = 0; off < len;) {  // the application reads every byte
-        const u16_t n = static_cast<u16_t>(std::min<std::size_t>(len - off, kChunk));
+        const u16_t n = static_cast<u16_t>(std::min<std::size_t>(len - off, kAppBuffer));
         off = static_cast<u16_t>(off + pbuf_copy_partial(p, b.rx.data(), n, off));
     }
     b.received += len;
@@ -144,7 +131,7 @@ tcp_pcb* connect_from(LwipPair& pair, void* arg, tcp_connected_fn on_connected) 
 constexpr std::uint32_t kPastTimeWaitMs = 121 * 1000;
 
 void BM_LwipBulkTransfer(benchmark::State& state) {
-    const auto bytes = static_cast<std::uint64_t>(state.range(0));
+    const std::uint64_t bytes = kBulkBytes;
     std::uint64_t total_bytes = 0;
     std::uint64_t data_segments = 0;
     std::uint64_t ack_segments = 0;
@@ -152,7 +139,6 @@ void BM_LwipBulkTransfer(benchmark::State& state) {
         state.PauseTiming();
         LwipPair pair;
         Bulk b;
-        b.total = bytes;
         tcp_pcb* listener = listen_on(pair, &b, bulk_accept);
         b.client = listener ? connect_from(pair, &b, bulk_connected) : nullptr;
         if (b.client == nullptr) {
@@ -186,15 +172,9 @@ void BM_LwipBulkTransfer(benchmark::State& state) {
         pair.advance(kPastTimeWaitMs);  // the client's TIME-WAIT pcb goes before the next round
         state.ResumeTiming();
     }
-    state.SetBytesProcessed(static_cast<std::int64_t>(total_bytes));
-    state.counters["Gbit"] =
-        benchmark::Counter(static_cast<double>(total_bytes) * 8 / 1e9, benchmark::Counter::kIsRate);
-    state.counters["segments"] =
-        benchmark::Counter(static_cast<double>(data_segments), benchmark::Counter::kIsRate);
-    state.counters["acks"] =
-        benchmark::Counter(static_cast<double>(ack_segments), benchmark::Counter::kIsRate);
+    set_bulk_counters(state, total_bytes, data_segments, ack_segments);
 }
-BENCHMARK(BM_LwipBulkTransfer)->Arg(64 << 20)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_LwipBulkTransfer)->Unit(benchmark::kMillisecond);
 
 // One connection of the handshake bench: the server reads the end of stream and closes.
 struct Cycle {
@@ -287,8 +267,7 @@ void BM_LwipHandshakeAndClose(benchmark::State& state) {
     }
     pair.advance(kPastTimeWaitMs);
     tcp_close(listener);
-    state.counters["connections"] =
-        benchmark::Counter(static_cast<double>(cycles), benchmark::Counter::kIsRate);
+    set_connection_counters(state, cycles);
 }
 BENCHMARK(BM_LwipHandshakeAndClose);
 

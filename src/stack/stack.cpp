@@ -21,6 +21,9 @@ constexpr std::size_t kIpv6HeaderLen = wire::Ipv6Repr::buffer_len();
 // poll_transmit() calls per connection per poll(), a guard against a connection that never
 // stops producing (a bug); the rest waits for the next poll.
 constexpr std::size_t kMaxSegmentsPerPoll = 4096;
+// Sets of send and receive rings a Stack keeps from freed connections for the next ones: a
+// server's churn of short connections reuses them; at the default 64 KiB + 64 KiB, 2 MiB at most.
+constexpr std::size_t kSpareRings = 16;
 // RFC 8200 §5: every IPv6 link carries 1280-byte packets; 1280 - 40 - 20 is the MSS to assume
 // when the peer sends none (the IPv6 counterpart of RFC 9293 §3.7.1's 536).
 constexpr std::uint16_t kIpv6DefaultPeerMss = 1220;
@@ -121,6 +124,8 @@ Stack::Stack(const StackConfig& config)
       listener_map_(16, EndpointHash{key_from(rng_)}),
       reassembly_v4_(config.reassembly_v4),
       reassembly_v6_(config.reassembly_v6) {
+    spare_rings_.reserve(kSpareRings);
+    spare_nodes_.reserve(kSpareRings);
     next_ephemeral_ = rng_.next_u32();
     if (config_.ephemeral_last < config_.ephemeral_first)
         std::swap(config_.ephemeral_first, config_.ephemeral_last);
@@ -246,6 +251,15 @@ std::uint32_t Stack::allocate_slot() {
 
 void Stack::free_slot(std::uint32_t index) {
     ConnSlot& s = slots_[index];
+    if (s.conn && spare_rings_.size() < kSpareRings) {
+        // Rings of other sizes (a listener's own Config, a receive ring grown by auto-tuning)
+        // are freed with the connection.
+        tcp::Rings rings = s.conn->release_rings();
+        if (rings.tx.capacity() == config_.tcp.send_buffer &&
+            rings.rx.capacity() == config_.tcp.recv_buffer) {
+            spare_rings_.push_back(std::move(rings));
+        }
+    }
     s.conn.reset();
     s.listener.reset();
     s.soft_error.reset();
@@ -258,10 +272,33 @@ void Stack::free_slot(std::uint32_t index) {
     --live_connections_;
 }
 
+tcp::Rings* Stack::spare() {
+    return spare_rings_.empty() ? nullptr : &spare_rings_.back();
+}
+
+void Stack::spare_taken() {
+    // What the new connection did not take over (a ring of another size) is freed.
+    if (!spare_rings_.empty()) spare_rings_.pop_back();
+}
+
+void Stack::learn_tuple(const FourTuple& tuple, std::uint32_t index) {
+    if (spare_nodes_.empty()) {
+        demux_.emplace(tuple, index);
+        return;
+    }
+    auto node = std::move(spare_nodes_.back());
+    spare_nodes_.pop_back();
+    node.key() = tuple;
+    node.mapped() = index;
+    demux_.insert(std::move(node));
+}
+
 void Stack::reap(std::uint32_t index) {
     ConnSlot& s = slots_[index];
     const ConnId id{index, s.generation};
-    demux_.erase(s.tuple);
+    if (auto node = demux_.extract(s.tuple); node && spare_nodes_.size() < kSpareRings) {
+        spare_nodes_.push_back(std::move(node));
+    }
     if (last_demux_ && last_demux_->index == index) last_demux_.reset();
     if (s.listener) {
         if (ListenerSlot* l = listener_slot(*s.listener)) {
@@ -441,14 +478,15 @@ Result<ConnId> Stack::connect(const Endpoint& remote, Instant now, const Connect
 
     const std::uint32_t index = allocate_slot();
     ConnSlot& s = slots_[index];
-    s.conn.emplace(tcp::Connection::active_open(cfg, local_port, remote.port, iss, now));
+    s.conn.emplace(tcp::Connection::active_open(cfg, local_port, remote.port, iss, now, spare()));
+    spare_taken();
     s.tuple = FourTuple{local_addr, local_port, remote.address, remote.port};
     s.iface = r->iface;
     s.path_mtu = interfaces_[r->iface].mtu;
     s.listener.reset();
     s.user_owned = true;
     s.touched = true;
-    demux_.emplace(s.tuple, index);
+    learn_tuple(s.tuple, index);
     return ConnId{index, s.generation};
 }
 
@@ -596,7 +634,8 @@ std::size_t Stack::drain_events(std::vector<Event>& out) {
 void Stack::collect_events(std::uint32_t index) {
     ConnSlot& s = slots_[index];
     const ConnId id{index, s.generation};
-    const tcp::Events events = s.conn->take_events();
+    // Read in place (the queue is a few hundred bytes; most polls add nothing to it).
+    const tcp::Events& events = s.conn->events();
     for (const tcp::Event& e : events) {
         events_.push_back(Event{id, to_stack_kind(e.kind), e.from, e.to, e.error});
         if (e.kind != tcp::EventKind::Connected || !s.listener) continue;
@@ -610,6 +649,7 @@ void Stack::collect_events(std::uint32_t index) {
         events_.push_back(Event{*s.listener, EventKind::Acceptable, tcp::State::Listen,
                                 tcp::State::Listen, std::nullopt});
     }
+    s.conn->clear_events();
 }
 
 // ---- ingress
@@ -895,14 +935,15 @@ void Stack::accept_syn(std::uint32_t iface, std::uint32_t listener, const wire::
 
     const std::uint32_t index = allocate_slot();
     ConnSlot& s = slots_[index];
-    s.conn.emplace(tcp::Connection::passive_open(cfg, syn, iss, now));
+    s.conn.emplace(tcp::Connection::passive_open(cfg, syn, iss, now, spare()));
+    spare_taken();
     s.tuple = FourTuple{dst, syn.dst_port, src, syn.src_port};
     s.iface = iface;
     s.path_mtu = interfaces_[iface].mtu;
     s.listener = ListenerId{listener, l.generation};
     s.user_owned = false;
     s.touched = true;
-    demux_.emplace(s.tuple, index);
+    learn_tuple(s.tuple, index);
     l.syn_queue.push_back(ConnId{index, s.generation});
 }
 
@@ -1040,22 +1081,18 @@ bool Stack::emit_tcp(std::uint32_t iface, const wire::IpAddress& src, const wire
     if (plen != 0 && seg.payload.data() != payload_at)
         std::memmove(payload_at, seg.payload.data(), plen);
 
-    // The header goes right before the payload; emit() writes no payload here, so the checksum
-    // over the whole segment is filled in afterwards.
+    // The header goes right before the payload. RFC 9293 §3.1: the checksum covers the
+    // pseudo-header, the header and the data; emit() does not read the data again when
+    // poll_transmit summed it while copying it out of the send ring.
     const std::size_t tcp_start = kPayloadOffset - hlen;
-    wire::TcpRepr header = seg;
-    header.payload = Bytes{};
-    auto hview =
-        wire::TcpView<MutBytes>::checked_fixed_header(MutBytes(tx_buf_).subspan(tcp_start, hlen));
-    if (!hview || !header.emit(*hview, Checksum{})) {
+    wire::TcpRepr whole = seg;
+    whole.payload = Bytes(payload_at, plen);
+    auto view = wire::TcpView<MutBytes>::checked_fixed_header(
+        MutBytes(tx_buf_).subspan(tcp_start, hlen + plen));
+    if (!view || !whole.emit(*view, pseudo_header(src, dst, wire::IpProtocol::Tcp, hlen + plen))) {
         ++counters_.frames_tx_dropped;
         return false;
     }
-    auto full = wire::TcpView<MutBytes>::checked_fixed_header(
-        MutBytes(tx_buf_).subspan(tcp_start, hlen + plen));
-    // RFC 9293 §3.1: the checksum covers the pseudo-header, the header and the data.
-    full->set_checksum(
-        wire::compute_checksum(*full, pseudo_header(src, dst, wire::IpProtocol::Tcp, hlen + plen)));
     ++counters_.tcp_segments_out;
     return emit_ip(iface, src, dst, wire::IpProtocol::Tcp, tcp_start - ip_len, hlen + plen, now);
 }

@@ -287,6 +287,12 @@ class Stack final : public Pollable {
     const ListenerSlot* listener_slot(ListenerId id) const;
     std::uint32_t allocate_slot();
     void free_slot(std::uint32_t index);
+    // The spare rings for the connection being opened (nullptr when there are none), and their
+    // release once it has taken what fits.
+    tcp::Rings* spare();
+    void spare_taken();
+    // demux_[tuple] = index, on a spare node when there is one.
+    void learn_tuple(const FourTuple& tuple, std::uint32_t index);
     void collect_events(std::uint32_t index);
     void reap(std::uint32_t index);
 
@@ -300,8 +306,14 @@ class Stack final : public Pollable {
     std::vector<Interface> interfaces_;
     std::vector<ConnSlot> slots_;
     std::vector<std::uint32_t> free_slots_;
+    // Rings of freed connections (at most kSpareRings sets, of the default sizes) that the next
+    // connections opened take over, so opening one does not allocate them once warm.
+    std::vector<tcp::Rings> spare_rings_;
     std::size_t live_connections_ = 0;
     std::unordered_map<FourTuple, std::uint32_t, TupleHash> demux_;
+    // Nodes of demux_ taken out with reaped connections (at most kSpareRings), reused by the
+    // next ones demux_learns, so that does not allocate once warm either.
+    std::vector<std::unordered_map<FourTuple, std::uint32_t, TupleHash>::node_type> spare_nodes_;
     // The last 4-tuple demux_ found and its slot; always an entry of demux_ (reap clears it).
     struct DemuxHit {
         FourTuple tuple;

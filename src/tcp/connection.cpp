@@ -15,8 +15,18 @@ namespace {
 constexpr std::uint32_t kTimestampsOptionLen = 12;
 }  // namespace
 
+namespace {
+// `spare` taken over, emptied, when it has the capacity asked for; else a new ring.
+RingBuffer ring_of(RingBuffer* spare, std::size_t capacity) {
+    if (spare == nullptr || spare->capacity() != capacity) return RingBuffer(capacity);
+    RingBuffer ring = std::move(*spare);
+    ring.clear();
+    return ring;
+}
+}  // namespace
+
 Connection::Connection(const Config& config, std::uint16_t local_port, std::uint16_t remote_port,
-                       SeqNum iss, Instant now)
+                       SeqNum iss, Instant now, Rings* spare)
     : config_(config),
       local_port_(local_port),
       remote_port_(remote_port),
@@ -26,8 +36,8 @@ Connection::Connection(const Config& config, std::uint16_t local_port, std::uint
       snd_nxt_(iss),
       snd_max_(iss),
       peer_mss_(config.default_peer_mss),
-      tx_(config.send_buffer),
-      rx_(config.recv_buffer),
+      tx_(ring_of(spare ? &spare->tx : nullptr, config.send_buffer)),
+      rx_(ring_of(spare ? &spare->rx : nullptr, config.recv_buffer)),
       rtt_(config.rtt),
       challenge_window_(now),
       rcv_space_at_(now),
@@ -59,8 +69,9 @@ Connection::Connection(const Config& config, std::uint16_t local_port, std::uint
 }
 
 Connection Connection::active_open(const Config& config, std::uint16_t local_port,
-                                   std::uint16_t remote_port, SeqNum iss, Instant now) {
-    Connection c(config, local_port, remote_port, iss, now);
+                                   std::uint16_t remote_port, SeqNum iss, Instant now,
+                                   Rings* spare) {
+    Connection c(config, local_port, remote_port, iss, now, spare);
     // RFC 9293 §3.10.1 OPEN, CLOSED state, active: "issue a SYN segment ... Set SND.UNA to ISS,
     // SND.NXT to ISS+1, enter SYN-SENT state" (SND.NXT moves when poll_transmit sends the SYN).
     c.set_state(State::SynSent);
@@ -71,8 +82,8 @@ Connection Connection::active_open(const Config& config, std::uint16_t local_por
 }
 
 Connection Connection::passive_open(const Config& config, const TcpRepr& syn, SeqNum iss,
-                                    Instant now) {
-    Connection c(config, syn.dst_port, syn.src_port, iss, now);
+                                    Instant now, Rings* spare) {
+    Connection c(config, syn.dst_port, syn.src_port, iss, now, spare);
     c.passive_ = true;
     c.state_ = State::Listen;
     // RFC 9293 §3.10.7.2 LISTEN, third (SYN): "Set RCV.NXT to SEG.SEQ+1, IRS is set to SEG.SEQ
@@ -90,6 +101,13 @@ Connection Connection::passive_open(const Config& config, const TcpRepr& syn, Se
     c.snd_wl2_ = iss;
     c.set_state(State::SynReceived);
     return c;
+}
+
+Rings Connection::release_rings() {
+    Rings r{std::move(tx_), std::move(rx_)};
+    r.tx.clear();
+    r.rx.clear();
+    return r;
 }
 
 std::uint16_t Connection::send_mss() const {

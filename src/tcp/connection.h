@@ -67,16 +67,25 @@ struct ReceivedSack {
 //
 // Not here yet: a SYN in TIME-WAIT reopening the connection (RFC 9293 §3.10.7.4 allows it; it
 // draws a challenge ACK).
+// The send and receive rings of a connection that is done with them (release_rings()), for the
+// next connection to take over (`spare` of the opens): a ring of the capacity the new
+// connection's Config asks for is cleared and reused instead of allocated.
+struct Rings {
+    RingBuffer tx;
+    RingBuffer rx;
+};
+
 class Connection {
   public:
     // RFC 9293 §3.10.1 OPEN (active): CLOSED -> SYN-SENT. The SYN comes out of poll_transmit().
     static Connection active_open(const Config& config, std::uint16_t local_port,
-                                  std::uint16_t remote_port, wire::SeqNum iss, Instant now);
+                                  std::uint16_t remote_port, wire::SeqNum iss, Instant now,
+                                  Rings* spare = nullptr);
     // RFC 9293 §3.10.7.2: LISTEN received `syn` (a SYN without ACK or RST, checked by the Stack):
     // LISTEN -> SYN-RECEIVED. The SYN-ACK comes out of poll_transmit(). Data on the SYN is not
     // kept (the peer retransmits it after the handshake, as Linux without TFO does).
     static Connection passive_open(const Config& config, const wire::TcpRepr& syn, wire::SeqNum iss,
-                                   Instant now);
+                                   Instant now, Rings* spare = nullptr);
 
     Connection(Connection&&) = default;
     Connection& operator=(Connection&&) = default;
@@ -215,10 +224,17 @@ class Connection {
         events_.clear();
         return e;
     }
+    // The same without the copy: the events since the last take_events() or clear_events().
+    const Events& events() const { return events_; }
+    void clear_events() { events_.clear(); }
+
+    // Gives up both rings, emptied, for a connection opened later (the Stack calls it when it
+    // frees a finished connection); this one is left with rings of capacity 0.
+    Rings release_rings();
 
   private:
     Connection(const Config& config, std::uint16_t local_port, std::uint16_t remote_port,
-               wire::SeqNum iss, Instant now);
+               wire::SeqNum iss, Instant now, Rings* spare);
 
     // What a pending reset looks like (RFC 9293 §3.10.7: <SEQ=..><CTL=RST> or with ACK).
     struct PendingRst {
@@ -301,6 +317,11 @@ class Connection {
     std::uint32_t receive_window_now() const;
     // Payload bytes a data segment can carry given `space` and the options it carries now.
     std::size_t payload_limit(std::size_t space) const;
+    // segment_options(true, now).buffer_len() without building the options (no SACK blocks are
+    // looked up): the sizing asked several times per segment.
+    std::size_t data_options_len() const;
+    // RFC 2018 §3: with TSopt (10 bytes + 2 NOPs) only 3 blocks fit in the 40 option bytes.
+    std::size_t max_sack_blocks() const { return ts_ok_ ? 3 : wire::TcpOptions::kMaxSackBlocks; }
     void segment_sent(const wire::TcpRepr& seg, Instant now);
     void arm_persist(Instant now);
 

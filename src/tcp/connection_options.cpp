@@ -73,8 +73,7 @@ TcpOptions Connection::segment_options(bool ack, Instant now) const {
     // every non-<RST> segment"; TSecr is TS.Recent (§4.3 (3)). (We send it on RSTs too, as Linux.)
     if (ts_ok_) o.timestamps = wire::TcpTimestamps{ts_now(now), ts_recent_};
     if (sack_ok_ && ack) {
-        // RFC 2018 §3: with TSopt (10 bytes + 2 NOPs) only 3 blocks fit in the 40 option bytes.
-        const std::size_t max_blocks = ts_ok_ ? 3 : TcpOptions::kMaxSackBlocks;
+        const std::size_t max_blocks = max_sack_blocks();
         // RFC 2883 §4: "the first SACK block ... MUST specify the contiguous sequence space of
         // the duplicate segment that triggered the ACK".
         if (dsack_) (void)o.add_sack(*dsack_);
@@ -92,14 +91,14 @@ TcpOptions Connection::segment_options(bool ack, Instant now) const {
 }
 
 std::uint16_t Connection::payload_mss() const {
-    const std::size_t opts = segment_options(true, now_).buffer_len();
+    const std::size_t opts = data_options_len();
     const std::size_t mss = send_mss();
     // RFC 6691 §2: the MSS counts no TCP options, so the sender takes them off the payload.
     return static_cast<std::uint16_t>(mss > opts ? mss - opts : 1);
 }
 
 std::size_t Connection::payload_limit(std::size_t space) const {
-    const std::size_t opts = segment_options(true, now_).buffer_len();
+    const std::size_t opts = data_options_len();
     const std::size_t room = std::min<std::size_t>(send_mss(), space);
     return room > opts ? room - opts : 0;
 }

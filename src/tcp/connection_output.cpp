@@ -2,15 +2,16 @@
 // RFC 1122 §4.2.3.2 delayed ACK, §4.2.3.3-4 Nagle and SWS avoidance, RFC 7323 §2.3 window
 // scaling of what we advertise, RFC 9293 §3.8.6.1 zero-window and keep-alive probes).
 #include <algorithm>
-#include <cstring>
 #include <limits>
 
+#include "base/checksum.h"
 #include "tcp/connection.h"
 
 namespace ustack::tcp {
 
 using wire::SeqNum;
 using wire::TcpControl;
+using wire::TcpOptions;
 using wire::TcpRepr;
 
 namespace {
@@ -58,15 +59,15 @@ std::optional<TcpRepr> Connection::poll_transmit(Instant now, MutBytes payload_s
             // next_transmission() left room for these (RFC 6691 §2).
             d.options = segment_options(true, now);
             if (t.data > 0) {
-                // The one copy out of the send ring, into the frame's payload region.
+                // The one copy out of the send ring, into the frame's payload region, takes the
+                // payload's checksum on the way (the IP layer adds the header's).
                 const auto off = static_cast<std::size_t>(t.seq - tx_seq());
                 const SpanPair<Bytes> parts = tx_.peek(off, t.data);
-                std::memcpy(payload_space.data(), parts.first.data(), parts.first.size());
-                if (!parts.second.empty()) {
-                    std::memcpy(payload_space.data() + parts.first.size(), parts.second.data(),
-                                parts.second.size());
-                }
+                Checksum sum;
+                sum.add_copy(parts.first, payload_space);
+                sum.add_copy(parts.second, payload_space.subspan(parts.first.size()));
                 d.payload = Bytes(payload_space.data(), t.data);
+                d.payload_sum = sum;
                 // PSH on the segment that empties what the application has queued (RFC 9293
                 // §3.9.1 leaves PSH to the sender; this is what Linux's tcp_push produces).
                 d.psh = off + t.data == tx_.size();
@@ -305,6 +306,20 @@ std::size_t Connection::sendable_len(std::size_t space) const {
 bool Connection::fin_sendable(std::size_t len) const {
     // Our FIN follows the last data octet; it needs no window (it carries no data).
     return fin_queued_ && data_state() && snd_nxt_ + static_cast<std::int64_t>(len) == fin_seq_;
+}
+
+std::size_t Connection::data_options_len() const {
+    // The same options as segment_options(true, ...) as far as their length goes: the layout
+    // depends only on which options there are and on how many SACK blocks (RFC 2018 §3, a
+    // D-SACK first, RFC 2883 §4).
+    TcpOptions o;
+    if (ts_ok_) o.timestamps = wire::TcpTimestamps{};
+    if (sack_ok_) {
+        const std::size_t dsack = dsack_ ? 1 : 0;
+        o.sack_count = static_cast<std::uint8_t>(
+            dsack + std::min(reassembly_.count(), max_sack_blocks() - dsack));
+    }
+    return o.buffer_len();
 }
 
 TcpRepr Connection::base_segment() const {

@@ -1,7 +1,5 @@
 #include "wire/tcp.h"
 
-#include <algorithm>
-
 namespace ustack::wire {
 
 template <typename B>
@@ -9,7 +7,7 @@ std::uint16_t compute_checksum(const TcpView<B>& view, const Checksum& pseudo_he
     const Bytes b = view.bytes();
     Checksum sum = pseudo_header;
     // RFC 9293 §3.1: "While computing the checksum, the checksum field itself is replaced
-    // with zeros." Offset 16 is even, so the odd tail (if any) still comes last.
+    // with zeros."
     sum.add(b.first(16)).add(b.subspan(18));
     return sum.finish();
 }
@@ -102,10 +100,21 @@ bool TcpRepr::emit(TcpView<MutBytes>& view, const Checksum& pseudo_header) const
     view.set_checksum(0);
     view.set_urgent(urgent.value_or(0));
     if (!options.emit(out.subspan(kTcpFixedHeaderLen, hlen - kTcpFixedHeaderLen))) return false;
-    std::copy(payload.begin(), payload.end(), out.begin() + static_cast<std::ptrdiff_t>(hlen));
 
-    const auto segment = TcpView<MutBytes>::checked_fixed_header(out.first(total));
-    view.set_checksum(compute_checksum(*segment, pseudo_header));
+    // RFC 9293 §3.1: the checksum covers the pseudo-header, the header (its checksum field zero,
+    // as written above) and the data, which is summed as it is copied, in one pass. Data that
+    // already sits right after the header is neither copied nor, with payload_sum, read.
+    Checksum sum = pseudo_header;
+    sum.add(out.first(hlen));
+    const MutBytes data = out.subspan(hlen, payload.size());
+    if (payload.data() != data.data()) {
+        sum.add_copy(payload, data);
+    } else if (payload_sum) {
+        sum.add(*payload_sum);
+    } else {
+        sum.add(payload);
+    }
+    view.set_checksum(sum.finish());
     return true;
 }
 

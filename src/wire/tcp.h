@@ -193,6 +193,10 @@ struct TcpRepr {
     bool ae = false;                      // RFC 9768 §3
     TcpOptions options;
     Bytes payload;
+    // The one's-complement sum of `payload`, when whoever put the payload there summed it on the
+    // way (Checksum::add_copy), so emitting the segment need not read the payload again. Never
+    // set by parse(); whoever changes `payload` afterwards must reset it.
+    std::optional<Checksum> payload_sum;
 
     // Strict parse. Rejects (nullopt): a view that is not header_complete(); a wrong checksum
     // when `verify_checksum` (RFC 9293 §3.1 MUST-2/MUST-3); SYN together with RST or FIN, and
@@ -216,9 +220,11 @@ struct TcpRepr {
 
     // Writes the header, options and payload into the first buffer_len() bytes of the view,
     // then the checksum over those bytes with `pseudo_header` (built by the IP layer for a TCP
-    // length of buffer_len()). Reserved bits are written as zero (RFC 9293 §3.1). Wrap the
-    // output buffer with TcpView<MutBytes>::checked_fixed_header(). False (the bytes are then
-    // unspecified) when the view is shorter than buffer_len() or !options.fits().
+    // length of buffer_len()); the payload is summed while it is copied. A payload that already
+    // sits right after the header in the view is not copied, and with payload_sum not read.
+    // Reserved bits are written as zero (RFC 9293 §3.1). Wrap the output buffer with
+    // TcpView<MutBytes>::checked_fixed_header(). False (the bytes are then unspecified) when the
+    // view is shorter than buffer_len() or !options.fits().
     [[nodiscard]] bool emit(TcpView<MutBytes>& view, const Checksum& pseudo_header) const;
 };
 

@@ -1,5 +1,6 @@
 #include "base/checksum.h"
 
+#include <algorithm>
 #include <array>
 #include <vector>
 
@@ -10,7 +11,7 @@ namespace {
 
 // A plain 16-bit reference sum, written the slow way, to check the word-at-a-time loop against.
 std::uint16_t reference_checksum(Bytes b) {
-    std::uint32_t sum = 0;
+    std::uint64_t sum = 0;
     for (std::size_t i = 0; i + 1 < b.size(); i += 2)
         sum += (b[i] << 8) | b[i + 1];
     if (b.size() % 2) sum += b.back() << 8;
@@ -49,6 +50,96 @@ TEST(Checksum, MatchesReferenceOnMaximumSizeAllOnesAndUnalignedStarts) {
     for (std::size_t start = 0; start < 8; ++start) {
         Bytes b{data.data() + start, data.size() - start};
         ASSERT_EQ(internet_checksum(b), reference_checksum(b)) << "start " << start;
+    }
+}
+
+// Bytes that make every word different, so a word summed twice, skipped or put in the wrong half
+// changes the result.
+std::vector<std::uint8_t> varied(std::size_t n) {
+    std::vector<std::uint8_t> data(n);
+    for (std::size_t i = 0; i < n; ++i)
+        data[i] = static_cast<std::uint8_t>(i * 37 + 11 + (i >> 8));
+    return data;
+}
+
+TEST(Checksum, MatchesReferenceForEveryLengthAtEveryAlignment) {
+    // Lengths across the 16-byte vector steps, the 64-byte loop step and the scalar tail, from
+    // every start address modulo the vector size.
+    const std::vector<std::uint8_t> data = varied(600);
+    for (std::size_t start = 0; start < 16; ++start) {
+        for (std::size_t n = 0; n + start <= 560; ++n) {
+            Bytes b{data.data() + start, n};
+            ASSERT_EQ(internet_checksum(b), reference_checksum(b))
+                << "start " << start << " length " << n;
+        }
+    }
+}
+
+TEST(Checksum, LongerThanOneAccumulationBlock) {
+    // The lanes are added up per 64 KiB block: all-ones words across several blocks, and a length
+    // that leaves a partial block and an odd tail.
+    const std::vector<std::uint8_t> ones(200001, 0xff);
+    for (std::size_t n : {65536u, 65552u, 131072u, 200001u}) {
+        Bytes b{ones.data(), n};
+        ASSERT_EQ(internet_checksum(b), reference_checksum(b)) << "length " << n;
+    }
+    const std::vector<std::uint8_t> data = varied(200001);
+    for (std::size_t n : {65535u, 65536u, 65537u, 131089u, 200001u}) {
+        Bytes b{data.data() + 1, n - 1};
+        ASSERT_EQ(internet_checksum(b), reference_checksum(b)) << "length " << n - 1;
+    }
+}
+
+TEST(Checksum, PiecesOfAnyLengthSumAsTheWhole) {
+    // RFC 1071 §2(B): a piece that starts at an odd offset is summed byte-swapped. Cutting the
+    // bytes in two or three anywhere, odd lengths included, gives the sum of the whole.
+    const std::vector<std::uint8_t> data = varied(97);
+    const Bytes all{data.data(), data.size()};
+    const std::uint16_t whole = reference_checksum(all);
+    for (std::size_t cut = 0; cut <= all.size(); ++cut) {
+        ASSERT_EQ(Checksum{}.add(all.first(cut)).add(all.subspan(cut)).finish(), whole)
+            << "cut " << cut;
+        for (std::size_t cut2 = cut; cut2 <= all.size(); cut2 += 7) {
+            const Checksum c = Checksum{}
+                                   .add(all.first(cut))
+                                   .add(all.subspan(cut, cut2 - cut))
+                                   .add(all.subspan(cut2));
+            ASSERT_EQ(c.finish(), whole) << "cuts " << cut << " " << cut2;
+        }
+    }
+}
+
+TEST(Checksum, AddingARunningSumContinuesWhereTheFirstEnded) {
+    // A payload summed on its own (e.g. while copied) joins the header's sum; either part may
+    // have an odd length.
+    const std::vector<std::uint8_t> data = varied(81);
+    const Bytes all{data.data(), data.size()};
+    for (std::size_t cut = 0; cut <= all.size(); ++cut) {
+        Checksum head;
+        head.add(all.first(cut));
+        Checksum tail;
+        tail.add(all.subspan(cut));
+        ASSERT_EQ(head.add(tail).finish(), reference_checksum(all)) << "cut " << cut;
+    }
+}
+
+TEST(Checksum, AddCopyCopiesExactlyTheBytesAndSumsThem) {
+    const std::vector<std::uint8_t> data = varied(1600);
+    for (std::size_t start = 0; start < 16; ++start) {
+        for (std::size_t n : {0u, 1u, 2u, 3u, 15u, 16u, 17u, 63u, 64u, 65u, 1447u, 1448u, 1460u}) {
+            const Bytes from{data.data() + start, n};
+            // The destination is offset differently from the source, with guard bytes after it.
+            std::vector<std::uint8_t> out(n + 3 + 8, 0xa5);
+            const MutBytes to{out.data() + 3, n + 8};
+            const std::uint16_t sum = Checksum{}.add_copy(from, to).finish();
+            ASSERT_EQ(sum, reference_checksum(from)) << "start " << start << " length " << n;
+            ASSERT_TRUE(std::equal(from.begin(), from.end(), to.begin()))
+                << "start " << start << " length " << n;
+            for (std::size_t i = 0; i < 3; ++i)
+                ASSERT_EQ(out[i], 0xa5) << "before, length " << n;
+            for (std::size_t i = 3 + n; i < out.size(); ++i)
+                ASSERT_EQ(out[i], 0xa5) << "after, length " << n;
+        }
     }
 }
 

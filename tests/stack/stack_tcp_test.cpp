@@ -470,6 +470,96 @@ TEST(TwoStacks, BulkTransferArrivesByteIdenticalInFullSizedFrames) {
     EXPECT_LE(p.link.counters_a_to_b().frames_sent, data.size() / 1460 + 20);
 }
 
+TEST(TwoStacks, OddSizedSegmentsAcrossTheSendRingsWrapCarryRightChecksums) {
+    // The payload's checksum is taken while it is copied out of the send ring, in two pieces when
+    // the segment wraps around the ring's end. Writes of 777 bytes with no_delay make segments
+    // of odd length, so pieces start and end at odd offsets; the receiver checks every checksum.
+    Pair p;
+    const auto l = p.server.stack.listen({p.server_addr, 3001}, 8);
+    ASSERT_TRUE(l);
+    const auto c = p.client.stack.connect({p.server_addr, 3001}, p.loop.now());
+    ASSERT_TRUE(c);
+    p.client.stack.connection(*c)->set_no_delay(true);
+    std::vector<std::uint8_t> data(200'001);
+    for (std::size_t i = 0; i < data.size(); ++i)
+        data[i] = static_cast<std::uint8_t>((i * 7919) >> 3);
+    std::optional<ConnId> s;
+    std::size_t sent = 0;
+    std::vector<std::uint8_t> got;
+    std::array<std::uint8_t, 4096> buf{};
+    ASSERT_TRUE(p.run_until(
+        [&] {
+            if (!s) {
+                if (auto a = p.server.stack.accept(*l)) s = *a;
+            }
+            if (sent < data.size()) {
+                const std::size_t n = std::min<std::size_t>(777, data.size() - sent);
+                if (auto k = p.client.stack.send(*c, Bytes(data).subspan(sent, n))) sent += *k;
+            }
+            while (s) {
+                const auto n = p.server.stack.recv(*s, buf);
+                if (!n || *n == 0) break;
+                got.insert(got.end(), buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(*n));
+            }
+            return got.size() == data.size();
+        },
+        Duration::seconds(60)));
+    EXPECT_TRUE(got == data);
+    EXPECT_EQ(p.server.stack.counters().tcp_bad_checksum, 0u);
+    EXPECT_EQ(p.client.stack.connection(*c)->retransmits(), 0u);
+    // More than the send ring went through it, so it wrapped.
+    const tcp::Connection* conn = p.client.stack.connection(*c);
+    EXPECT_GT(data.size(), conn->send_queue() + conn->send_space());
+}
+
+TEST(TwoStacks, ConnectionsOpenedAfterOthersEndedStartWithEmptyRings) {
+    // A freed connection's rings go to the next connection its Stack opens. Each round's server
+    // connection is freed with bytes still in its receive ring; the next round's connections
+    // must see none of them.
+    Pair p;
+    const auto l = p.server.stack.listen({p.server_addr, 3001}, 8);
+    ASSERT_TRUE(l);
+    for (int round = 0; round < 3; ++round) {
+        const auto c = p.client.stack.connect({p.server_addr, 3001}, p.loop.now());
+        ASSERT_TRUE(c);
+        std::optional<ConnId> s;
+        ASSERT_TRUE(p.run_until([&] {
+            if (!s) {
+                if (auto a = p.server.stack.accept(*l)) s = *a;
+            }
+            return s && p.client.stack.state(*c) == tcp::State::Established;
+        }));
+        const tcp::Connection* server_conn = p.server.stack.connection(*s);
+        const tcp::Connection* client_conn = p.client.stack.connection(*c);
+        EXPECT_EQ(server_conn->recv_queue(), 0u) << "round " << round;
+        EXPECT_EQ(client_conn->send_queue(), 0u) << "round " << round;
+        std::array<std::uint8_t, 4> buf{};
+        EXPECT_EQ(p.server.stack.recv(*s, buf).error(), Errc::WouldBlock) << "round " << round;
+        // "round N" arrives whole and alone.
+        const std::string line = "round " + std::to_string(round);
+        ASSERT_EQ(p.client.stack.send(*c, as_bytes(line)), line.size());
+        std::string got;
+        ASSERT_TRUE(p.run_until([&] {
+            got += p.server.read_all(*s);
+            return got.size() >= line.size();
+        }));
+        EXPECT_EQ(got, line);
+        // The server closes first; data the client sends after that still lands in the
+        // server's receive ring (FIN-WAIT-2 takes text, RFC 9293 §3.10.7.4) and is never read,
+        // and the server's connection is freed with it after TIME-WAIT.
+        ASSERT_TRUE(p.server.stack.close(*s));
+        ASSERT_TRUE(p.run_until([&] { return p.client.stack.state(*c) == tcp::State::CloseWait; }));
+        ASSERT_EQ(p.client.stack.send(*c, as_bytes("left over")), 9u);
+        ASSERT_TRUE(p.client.stack.close(*c));
+        ASSERT_TRUE(p.run_until(
+            [&] {
+                return p.client.stack.connection_count() == 0 &&
+                       p.server.stack.connection_count() == 0;
+            },
+            Duration::seconds(600)));
+    }
+}
+
 TEST(TwoStacks, SameSeedsGiveTheSameRun) {
     auto run = [] {
         Pair p;

@@ -524,6 +524,53 @@ TEST(TcpRepr, EmitIntoLargerBufferChecksumsOnlyTheSegment) {
     EXPECT_EQ(out[40], 0x77);
 }
 
+// The Linux data segment's fields, payload aside (kLinuxData carries "hello").
+TcpRepr linux_data_header() {
+    TcpRepr r;
+    r.src_port = 57606;
+    r.dst_port = 3001;
+    r.psh = true;
+    r.seq = SeqNum(144334949);
+    r.ack = SeqNum(3442518153);
+    r.window = 63;
+    r.options.timestamps = TcpTimestamps{950354067, 4218131015};
+    return r;
+}
+
+TEST(TcpRepr, EmitAroundPayloadInPlaceGivesTheSameSegment) {
+    // The IP layer builds the header in front of data already copied into the frame: emit()
+    // leaves it where it is and sums it (or takes payload_sum, the sum taken by that copy).
+    const TcpRepr head = linux_data_header();
+    for (const bool with_sum : {false, true}) {
+        Buf out(head.header_len(), 0xa5);
+        const char hello[] = "hello";
+        out.insert(out.end(), hello, hello + 5);
+        TcpRepr r = head;
+        r.payload = Bytes(out).subspan(head.header_len());
+        if (with_sum) r.payload_sum = Checksum{}.add(r.payload);
+        auto v = TcpView<MutBytes>::checked_fixed_header(out);
+        ASSERT_TRUE(v);
+        ASSERT_TRUE(r.emit(*v, pseudo_ab(r.buffer_len())));
+        EXPECT_EQ(out, copy_of(kLinuxData)) << "with payload_sum " << with_sum;
+    }
+}
+
+TEST(TcpRepr, EmitInPlaceTakesPayloadSumWithoutReadingThePayload) {
+    // payload_sum stands for the payload's bytes: a sum of other bytes gives their checksum.
+    const TcpRepr head = linux_data_header();
+    Buf out(head.header_len(), 0xa5);
+    const char other[] = "jello";
+    out.insert(out.end(), other, other + 5);
+    TcpRepr r = head;
+    r.payload = Bytes(out).subspan(head.header_len());
+    static constexpr std::uint8_t kHello[] = {'h', 'e', 'l', 'l', 'o'};
+    r.payload_sum = Checksum{}.add(kHello);
+    auto v = TcpView<MutBytes>::checked_fixed_header(out);
+    ASSERT_TRUE(v);
+    ASSERT_TRUE(r.emit(*v, pseudo_ab(r.buffer_len())));
+    EXPECT_EQ(load_be16(out.data() + 16), load_be16(kLinuxData + 16));
+}
+
 TEST(TcpRepr, SegmentLenCountsSynAndFin) {
     static constexpr std::uint8_t kData[3] = {1, 2, 3};
     TcpRepr r;
