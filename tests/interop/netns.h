@@ -246,11 +246,12 @@ class KernelLink {
     KernelLink& operator=(const KernelLink&) = delete;
 
     // Makes all of it; what failed, or nullopt. `kernel_is_gateway_v4`: the kernel's side is
-    // also our IPv4 default route (for hosts beyond it).
-    std::optional<std::string> open(bool kernel_is_gateway_v4 = false) {
+    // also our IPv4 default route (for hosts beyond it). `offload`: the TUN's offloads
+    // (TunConfig::offload), on as in the commands unless a test needs the plain device.
+    std::optional<std::string> open(bool kernel_is_gateway_v4 = false, bool offload = true) {
         ns_.emplace();
         if (!ns_->ok()) return ns_->error();
-        auto tun = dev::Tun::open(dev::TunConfig{.name = "ust0"});
+        auto tun = dev::Tun::open(dev::TunConfig{.name = "ust0", .offload = offload});
         if (!tun) return "open ust0: " + tun.error().message();
         tun_.emplace(std::move(*tun));
         if (auto r = tun_->add_address_v4(kKernel4, 24); !r)
