@@ -14,6 +14,8 @@
 
 #include <fmt/format.h>
 
+#include "cli/quantities.h"
+
 namespace ustack::cli {
 namespace {
 
@@ -94,6 +96,10 @@ void add_net_options(CLI::App& cmd, NetArgs& args) {
                  "tuntap add ...) and be configured");
     cmd.add_option("--mtu", args.mtu, "with --create: set the device MTU");
     cmd.add_option("--pcap", args.pcap, "write every packet our stack sends and receives to FILE");
+    cmd.add_option("--pcap-limit", args.pcap_limit,
+                   "the largest the --pcap file may grow (default 1Gi, at least 1Ki): capture "
+                   "stops there with one warning, the connections go on")
+        ->type_name("SIZE");
     cmd.add_flag("--print", args.print, "print our packets live as tcpdump -nn prints them");
     cmd.add_option("--seed", args.seed,
                    "seed of the stack's randomness (ISNs, ports); default: a random one");
@@ -119,6 +125,10 @@ tl::expected<std::unique_ptr<NetSession>, std::string> NetSession::open(
         s->addresses_.push_back(*a);
     }
     if (s->addresses_.empty()) return tl::unexpected(std::string("--addr is required"));
+    const auto limit = parse_bytes(args.pcap_limit, 1e15);
+    if (!limit || *limit < 1024)
+        return tl::unexpected(fmt::format(
+            "--pcap-limit {}: not a size of at least 1Ki (e.g. 100M, 4Gi)", args.pcap_limit));
 
     if (!args.create && ::if_nametoindex(args.dev.c_str()) == 0)
         return tl::unexpected(fmt::format(
@@ -165,7 +175,13 @@ tl::expected<std::unique_ptr<NetSession>, std::string> NetSession::open(
                           .count();
     const Duration offset = Duration::micros(wall - rt::RealLoop::clock_now().as_micros());
     if (!args.pcap.empty()) {
-        auto p = sim::PcapSink::create(args.pcap);
+        auto p = sim::PcapSink::create(
+            args.pcap, *limit, [limit = args.pcap_limit](const sim::PcapSink& sink) {
+                fmt::print(stderr,
+                           "ustack: warning: {} reached --pcap-limit {} after {} frames; "
+                           "capture stops, the connections go on\n",
+                           sink.path(), limit, sink.frames());
+            });
         if (!p) return tl::unexpected(p.error());
         s->pcap_.emplace(std::move(*p));
         s->pcap_clock_.inner = &*s->pcap_;

@@ -33,13 +33,14 @@ struct NetArgs {
     bool create = false;
     std::size_t mtu = 0;
     std::string pcap;
+    std::string pcap_limit = "1Gi";  // the capture's bound (a size parse_bytes reads)
     bool print = false;
     std::optional<std::uint64_t> seed;
     bool no_offload = false;  // plain TUN: no virtio-net header, one packet per read or write
 };
 
-// Adds --dev, --addr, --peer-addr, --route, --create, --mtu, --pcap, --print, --seed,
-// --no-offload.
+// Adds --dev, --addr, --peer-addr, --route, --create, --mtu, --pcap, --pcap-limit, --print,
+// --seed, --no-offload.
 void add_net_options(CLI::App& cmd, NetArgs& args);
 
 class NetSession {

@@ -214,6 +214,34 @@ TEST_F(CommandPeer, ServeAnswersCurlShowsStatAndStopsOnSigterm) {
     EXPECT_GT(std::filesystem::file_size(pcap), 1000000u);
 }
 
+TEST_F(CommandPeer, ServePcapLimitStopsTheCaptureWithOneWarning) {
+    const std::string control = dir_.path() + "/ctl.sock";
+    const std::string pcap = dir_.path() + "/serve.pcap";
+    Child serve(ustack(
+        {"serve", "--http", "80", "--control", control, "--pcap", pcap, "--pcap-limit", "64Ki"}));
+    ASSERT_TRUE(wait_for_path(control, serve)) << serve.output();
+    Child curl(
+        {"curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "http://10.7.0.2/bytes/2000000"});
+    ASSERT_EQ(curl.wait(60000), 0) << curl.output();
+    EXPECT_EQ(curl.output(), "200");
+    serve.signal(SIGTERM);
+    ASSERT_EQ(serve.wait(10000), 0) << serve.output();
+    const std::string out = serve.output();
+    const auto warning = out.find("reached --pcap-limit 64Ki");
+    EXPECT_NE(warning, std::string::npos) << out;
+    EXPECT_EQ(out.find("reached --pcap-limit", warning + 1), std::string::npos) << out;
+    EXPECT_LE(std::filesystem::file_size(pcap), 64u * 1024u);
+    EXPECT_GT(std::filesystem::file_size(pcap), 32u * 1024u);
+}
+
+TEST_F(CommandPeer, ABadPcapLimitIsAClearError) {
+    Child c({testing::ustack_binary(), "serve", "--http", "80", "--addr", "10.7.0.2/24",
+             "--no-control", "--pcap", dir_.path() + "/x.pcap", "--pcap-limit", "12"});
+    ASSERT_EQ(c.wait(10000), 1) << c.output();
+    EXPECT_NE(c.output().find("--pcap-limit 12: not a size of at least 1Ki"), std::string::npos)
+        << c.output();
+}
+
 TEST_F(CommandPeer, WithoutCreateAMissingDeviceIsAClearError) {
     Child c({testing::ustack_binary(), "serve", "--http", "80", "--dev", "nosuch0", "--addr",
              "10.7.0.2/24", "--no-control"});
