@@ -42,25 +42,6 @@ std::optional<wire::IpAddress> default_peer(const stack::InterfaceAddress& a) {
     return wire::IpAddress(p);
 }
 
-// Whether the kernel has `a` on interface `ifname` and it has left the tentative state
-// (/proc/net/if_inet6: "addr ifindex prefix scope flags name", IFA_F_TENTATIVE = 0x40). Until
-// then the kernel drops what is sent to it (RFC 4862 §5.4).
-bool kernel_v6_ready(const wire::Ipv6Address& a, const std::string& ifname) {
-    std::FILE* f = std::fopen("/proc/net/if_inet6", "r");
-    if (f == nullptr) return true;  // no IPv6 in this kernel: nothing to wait for
-    std::string hex;
-    for (const std::uint8_t b : a.octets)
-        hex += fmt::format("{:02x}", b);
-    char addr[33];
-    unsigned index = 0, plen = 0, scope = 0, flags = 0;
-    char name[32];
-    bool ready = false;
-    while (std::fscanf(f, "%32s %x %x %x %x %31s", addr, &index, &plen, &scope, &flags, name) == 6)
-        if (hex == addr && ifname == name && (flags & 0x40) == 0) ready = true;
-    std::fclose(f);
-    return ready;
-}
-
 }  // namespace
 
 tl::expected<stack::InterfaceAddress, std::string> parse_cidr(const std::string& text) {
@@ -162,7 +143,10 @@ tl::expected<std::unique_ptr<NetSession>, std::string> NetSession::open(
         // wait for them (at most 2 s) so the first packets are not dropped.
         for (const auto& p : peers) {
             const auto* v6 = p.address.v6();
-            for (int i = 0; v6 != nullptr && i < 200 && !kernel_v6_ready(*v6, s->tun_->name()); ++i)
+            if (v6 == nullptr) continue;
+            const std::string text = v6->to_string();
+            for (int i = 0; i < 200 && !dev::Tun::kernel_address_v6_ready(s->tun_->name(), text);
+                 ++i)
                 ::usleep(10 * 1000);
         }
     } else if (args.mtu != 0) {

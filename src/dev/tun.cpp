@@ -14,6 +14,8 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <utility>
 
@@ -452,6 +454,30 @@ TunResult<void> Tun::add_kernel_address_v6(const std::string& ifname, std::strin
     if (::ioctl(sock.fd(), SIOCSIFADDR, &req) < 0)
         return tl::unexpected(error_from_errno(errno, "SIOCSIFADDR (IPv6) " + ifname));
     return {};
+}
+
+bool Tun::kernel_address_v6_ready(const std::string& ifname, std::string_view address) {
+    in6_addr want{};
+    if (::inet_pton(AF_INET6, std::string(address).c_str(), &want) != 1) return false;
+    std::FILE* f = std::fopen("/proc/net/if_inet6", "r");
+    if (f == nullptr) return true;  // no IPv6 in this kernel: nothing to wait for
+    // Lines of "address(32 hex) ifindex prefix_len scope flags name"; IFA_F_TENTATIVE = 0x40.
+    char hex[33];
+    unsigned index = 0, prefix_len = 0, scope = 0, flags = 0;
+    char name[IFNAMSIZ + 1];
+    bool ready = false;
+    while (std::fscanf(f, "%32s %x %x %x %x %16s", hex, &index, &prefix_len, &scope, &flags,
+                       name) == 6) {
+        in6_addr have{};
+        for (int i = 0; i < 16; ++i) {
+            const char byte[3] = {hex[2 * i], hex[2 * i + 1], '\0'};
+            have.s6_addr[i] = static_cast<std::uint8_t>(std::strtoul(byte, nullptr, 16));
+        }
+        if (ifname == name && std::memcmp(&have, &want, sizeof want) == 0 && (flags & 0x40) == 0)
+            ready = true;
+    }
+    std::fclose(f);
+    return ready;
 }
 
 }  // namespace ustack::dev

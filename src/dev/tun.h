@@ -138,6 +138,11 @@ class Tun final : public Device {
                                                  std::string_view address, std::uint8_t prefix_len);
     static TunResult<void> add_kernel_address_v6(const std::string& ifname,
                                                  std::string_view address, std::uint8_t prefix_len);
+    // Whether the kernel has IPv6 `address` on `ifname` and it has left the tentative state
+    // (RFC 4862 §5.4: until then the kernel neither sends from it nor accepts what is sent to
+    // it; even with DAD off the kernel clears the flag a moment after the link comes up). True
+    // when the kernel has no IPv6; false for an address it does not hold or cannot parse.
+    static bool kernel_address_v6_ready(const std::string& ifname, std::string_view address);
 
   private:
     Tun(int fd, std::string name, const TunConfig& config, std::size_t mtu, bool vnet);

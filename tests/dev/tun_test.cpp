@@ -294,6 +294,24 @@ TEST_F(TunTest, ReadAheadHandsOutABatchFrameByFrame) {
     EXPECT_EQ(seqs, (std::vector<std::uint16_t>{0, 1, 2, 3, 4, 5}));
 }
 
+TEST_F(TunTest, KernelAddressV6ReadyOnlyForAnAddressTheKernelHoldsAndUses) {
+    auto tun = Tun::open(TunConfig{.name = "ust9"});
+    ASSERT_TRUE(tun) << tun.error().message();
+    EXPECT_FALSE(Tun::kernel_address_v6_ready("ust9", "fd09::1")) << "not added yet";
+    ASSERT_TRUE(tun->add_address_v6("fd09::1", 64));
+    ASSERT_TRUE(tun->set_up());
+    bool ready = false;
+    for (int i = 0; i < 500 && !ready; ++i) {
+        ready = Tun::kernel_address_v6_ready("ust9", "fd09::1");
+        if (!ready) ::poll(nullptr, 0, 10);
+    }
+    EXPECT_TRUE(ready);
+    EXPECT_TRUE(Tun::kernel_address_v6_ready("lo", "::1"));
+    EXPECT_FALSE(Tun::kernel_address_v6_ready("lo", "fd09::1")) << "another interface's";
+    EXPECT_FALSE(Tun::kernel_address_v6_ready("ust9", "fd09::2"));
+    EXPECT_FALSE(Tun::kernel_address_v6_ready("ust9", "not an address"));
+}
+
 TEST(TunError, MessagesSayWhatToDo) {
     TunError e;
     e.operation = "open /dev/net/tun";

@@ -259,6 +259,13 @@ class KernelLink {
         if (auto r = tun_->add_address_v6(kKernel6, 64); !r)
             return std::string("add ") + kKernel6 + ": " + r.error().message();
         if (auto r = tun_->set_up(); !r) return "set ust0 up: " + r.error().message();
+        // The kernel's IPv6 address stays tentative a moment after the link comes up (longer on
+        // a loaded machine): until it is usable, ping -6 fails with "Cannot assign requested
+        // address". Wait for it, at most 5 s.
+        for (int i = 0; i < 500 && !dev::Tun::kernel_address_v6_ready("ust0", kKernel6); ++i)
+            ::usleep(10 * 1000);
+        if (!dev::Tun::kernel_address_v6_ready("ust0", kKernel6))
+            return std::string(kKernel6) + " on ust0 is still tentative after 5 s";
         stack::StackConfig config;
         config.seed = 42;
         stack_.emplace(config);
