@@ -427,6 +427,9 @@ void Connection::process_text_and_fin(const TcpRepr& seg, Instant now) {
         const auto offset = static_cast<std::uint32_t>(off);
         const SeqNum edge = rcv_nxt_;
         const std::size_t written = rx_.write_at(offset, payload);
+        // The out-of-order table is sized by the ring (which auto-tuning may have grown), so a
+        // window full of islands is held and SACKed, not refused (see Assembler).
+        reassembly_.set_max_ranges(Assembler::max_ranges_for(rx_.capacity()));
         const AddResult r = reassembly_.add(offset, static_cast<std::uint32_t>(written));
         rx_.commit(r.advanced);
         rcv_nxt_ += r.advanced;

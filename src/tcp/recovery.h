@@ -110,6 +110,8 @@ class LossRecovery {
     void enter_fast_recovery();
     void exit_recovery();
     std::uint32_t budget(std::uint32_t used) const;
+    // What fast recovery reduces ssthresh from: FlightSize, with SACK at most cwnd + 2 SMSS.
+    std::uint32_t reduction_base() const;
     bool cwnd_limited(std::uint32_t flight_before) const;
 
     CongestionController cc_;  // cwnd and ssthresh
