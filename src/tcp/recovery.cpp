@@ -9,8 +9,9 @@ namespace ustack::tcp {
 using wire::SeqNum;
 
 LossRecovery::LossRecovery(CongestionControl kind, std::uint32_t smss,
-                           std::uint32_t initial_window_segments, bool sack, SeqNum snd_una)
-    : cc_(kind, smss, initial_window_segments),
+                           std::uint32_t initial_window_segments, bool sack, SeqNum snd_una,
+                           bool hystart)
+    : cc_(kind, smss, initial_window_segments, hystart),
       sack_(sack),
       recover_(snd_una),
       rtx_next_(snd_una),
@@ -92,7 +93,8 @@ AckOutcome LossRecovery::on_ack(const AckSegment& seg, Instant now) {
             }
             // RFC 5681 §3.1: slow start or congestion avoidance on new data acknowledged.
             if (out.acked > 0) {
-                cc_.on_ack(AckInfo{out.acked, now, seg.srtt, cwnd_limited(flight_before)});
+                cc_.on_ack(AckInfo{out.acked, now, seg.srtt, cwnd_limited(flight_before), seg.ack,
+                                   board_.high_data(), seg.rtt_sample});
             }
             break;
 
@@ -160,7 +162,8 @@ AckOutcome LossRecovery::on_ack(const AckSegment& seg, Instant now) {
         case RecoveryState::RtoRecovery:
             // RFC 5681 §3.1: after a timeout the sender slow-starts from the loss window.
             if (out.acked > 0) {
-                cc_.on_ack(AckInfo{out.acked, now, seg.srtt, cwnd_limited(flight_before)});
+                cc_.on_ack(AckInfo{out.acked, now, seg.srtt, cwnd_limited(flight_before), seg.ack,
+                                   board_.high_data(), seg.rtt_sample});
             }
             // RFC 6582 §4.1 / RFC 6675 §5.1: no new fast recovery until SND.UNA reaches the
             // RecoveryPoint set at the timeout, so the duplicates a go-back-N resend provokes do
