@@ -111,6 +111,10 @@ struct Config {
 
     // Deviation: CUBIC (RFC 9438) by default, as Linux; NewReno (RFC 5681, RFC 6582) on request.
     CongestionControl congestion = CongestionControl::Cubic;
+    // RFC 9406 HyStart++: the initial slow start ends when the RTT rises (through Conservative
+    // Slow Start) rather than at the first loss, for either controller. On by default, as
+    // Linux's HyStart for CUBIC.
+    bool hystart = true;
     // RFC 6928: an initial window of 10 segments.
     std::uint32_t initial_window_segments = 10;
 };

@@ -1,14 +1,18 @@
 // The congestion controller a TCB holds: NewReno (RFC 5681, RFC 6582) or CUBIC (RFC 9438)
-// behind one small value type (a std::variant: no allocation, no virtual calls).
+// behind one small value type (a std::variant: no allocation, no virtual calls), with HyStart++
+// (RFC 9406) ending the initial slow start of either.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <variant>
 
 #include "base/time.h"
 #include "tcp/config.h"
 #include "tcp/cubic.h"
+#include "tcp/hystart.h"
 #include "tcp/newreno.h"
+#include "wire/seq_num.h"
 
 namespace ustack::tcp {
 
@@ -19,17 +23,23 @@ struct AckInfo {
     Instant now;                    // when the ACK arrived
     Duration srtt;                  // smoothed RTT after this ACK (zero before any sample)
     bool cwnd_limited = true;       // the sender was filling cwnd (false: app- or rwnd-limited)
+    // For HyStart++ (RFC 9406 §4.2): SEG.ACK, SND.NXT, and this ACK's RTT sample if any.
+    wire::SeqNum ack;
+    wire::SeqNum snd_nxt;
+    std::optional<Duration> rtt_sample;
 };
 
 class CongestionController {
   public:
     // The window starts at the RFC 6928 initial window (Config::initial_window_segments) of
-    // `smss` (the effective send MSS, known once the handshake completed).
+    // `smss` (the effective send MSS, known once the handshake completed). `hystart`: end the
+    // initial slow start by RFC 9406 HyStart++ (Config::hystart).
     CongestionController(CongestionControl kind, std::uint32_t smss,
-                         std::uint32_t initial_window_segments)
-        : algo_(make(kind, smss, initial_window_segments)) {}
+                         std::uint32_t initial_window_segments, bool hystart = true)
+        : algo_(make(kind, smss, initial_window_segments)), hystart_(hystart) {}
     static CongestionController from_config(const Config& config, std::uint32_t smss) {
-        return CongestionController(config.congestion, smss, config.initial_window_segments);
+        return CongestionController(config.congestion, smss, config.initial_window_segments,
+                                    config.hystart);
     }
 
     CongestionControl kind() const {
@@ -69,6 +79,7 @@ class CongestionController {
     // The algorithms themselves, for tests and traces (nullptr when the other one runs).
     const Cubic* cubic() const { return std::get_if<Cubic>(&algo_); }
     const NewReno* newreno() const { return std::get_if<NewReno>(&algo_); }
+    const HyStart& hystart() const { return hystart_; }
 
   private:
     static std::variant<Cubic, NewReno> make(CongestionControl kind, std::uint32_t smss,
@@ -78,17 +89,29 @@ class CongestionController {
     }
 
     std::variant<Cubic, NewReno> algo_;  // the running algorithm; fixed for the connection
+    HyStart hystart_;                    // RFC 9406 state of the initial slow start
 };
 
 inline void CongestionController::on_ack(const AckInfo& ack) {
+    std::uint32_t divisor = 1;
+    if (in_slow_start() && hystart_.phase() != HyStart::Phase::Off) {
+        const HyStart::Verdict v = hystart_.on_ack(ack.ack, ack.snd_nxt, ack.rtt_sample);
+        // RFC 9406 §4.2: after CSS_ROUNDS rounds of CSS, ssthresh = cwnd (congestion avoidance
+        // from this ACK on).
+        if (v.end_slow_start) std::visit([](auto& a) { a.end_slow_start(); }, algo_);
+        divisor = v.growth_divisor;
+    }
     if (auto* reno = std::get_if<NewReno>(&algo_)) {
-        reno->on_ack(ack.acked_bytes, ack.cwnd_limited);
+        reno->on_ack(ack.acked_bytes, ack.cwnd_limited, divisor);
     } else {
-        std::get<Cubic>(algo_).on_ack(ack.acked_bytes, ack.now, ack.srtt, ack.cwnd_limited);
+        std::get<Cubic>(algo_).on_ack(ack.acked_bytes, ack.now, ack.srtt, ack.cwnd_limited,
+                                      divisor);
     }
 }
 
 inline void CongestionController::on_congestion_event(std::uint32_t flight_size) {
+    // RFC 9406 §4.2: a loss during slow start or CSS ends both; the reduction is the standard one.
+    hystart_.stop();
     std::visit([&](auto& a) { a.on_congestion_event(flight_size); }, algo_);
 }
 
@@ -97,6 +120,7 @@ inline void CongestionController::on_recovery_exit(std::uint32_t flight_size) {
 }
 
 inline void CongestionController::on_rto(std::uint32_t flight_size, bool first_timeout) {
+    hystart_.stop();
     std::visit([&](auto& a) { a.on_rto(flight_size, first_timeout); }, algo_);
 }
 

@@ -143,7 +143,7 @@ void Connection::start_recovery() {
     // ESTABLISHED), so the scoreboard starts empty there, whether or not the SYN is acked yet.
     // RFC 6928 §2: the initial window (Config::initial_window_segments) of SMSS-sized segments.
     recovery_.emplace(config_.congestion, smss(), config_.initial_window_segments, sack_ok_,
-                      snd_max_);
+                      snd_max_, config_.hystart);
     // RFC 6928 §2 / RFC 5681 §3.1: after a retransmitted SYN or SYN-ACK the window is 1 SMSS.
     if (syn_timed_out_) recovery_->on_syn_loss();
 }

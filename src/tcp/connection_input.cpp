@@ -281,14 +281,16 @@ bool Connection::process_ack(const TcpRepr& seg, Instant now) {
     // RFC 2018: the SACK blocks are kept for the sender's scoreboard (peer_sack()).
     take_peer_sack(seg);
     const bool advances = snd_una_ < ack;
+    std::optional<Duration> rtt_sample;  // for HyStart++ (RFC 9406 §4.2)
     if (advances) {
         // The RTT sample comes first, so congestion control sees the SRTT after it.
         // RFC 7323 §4.1: with timestamps, every ACK of new data gives a sample from its TSecr.
         const bool ts_sampled = ts_rtt_sample(seg, now);
+        if (ts_sampled) rtt_sample = rtt_.latest();
         // RFC 6298 §3 (Karn): only a segment never retransmitted is timed (timing_ is cleared
         // on every retransmission), so this sample is unambiguous.
         if (timing_ && ack >= rtt_seq_) {
-            if (!ts_sampled) rtt_.sample(now - rtt_sent_, false);
+            if (!ts_sampled && rtt_.sample(now - rtt_sent_, false)) rtt_sample = rtt_.latest();
             timing_ = false;
         }
     }
@@ -309,6 +311,7 @@ bool Connection::process_ack(const TcpRepr& seg, Instant now) {
         a.syn_or_fin = seg.control == TcpControl::Syn || seg.control == TcpControl::Fin;
         a.window_changed = scaled_window(seg) != snd_wnd_;
         a.srtt = rtt_.srtt();
+        a.rtt_sample = rtt_sample;
         outcome = recovery_->on_ack(a, now);
     }
     // "If SND.UNA =< SEG.ACK =< SND.NXT, the send window should be updated".
@@ -427,6 +430,9 @@ void Connection::process_text_and_fin(const TcpRepr& seg, Instant now) {
         const auto offset = static_cast<std::uint32_t>(off);
         const SeqNum edge = rcv_nxt_;
         const std::size_t written = rx_.write_at(offset, payload);
+        // The out-of-order table is sized by the ring (which auto-tuning may have grown), so a
+        // window full of islands is held and SACKed, not refused (see Assembler).
+        reassembly_.set_max_ranges(Assembler::max_ranges_for(rx_.capacity()));
         const AddResult r = reassembly_.add(offset, static_cast<std::uint32_t>(written));
         rx_.commit(r.advanced);
         rcv_nxt_ += r.advanced;

@@ -34,7 +34,8 @@ Cubic::Cubic(std::uint32_t smss, std::uint32_t initial_window_segments, bool fas
       // RFC 9438 §4.10 / RFC 5681 §3.1: ssthresh starts "arbitrarily high".
       ssthresh_(kInfiniteSsthresh) {}
 
-void Cubic::on_ack(std::uint32_t acked_bytes, Instant now, Duration srtt, bool cwnd_limited) {
+void Cubic::on_ack(std::uint32_t acked_bytes, Instant now, Duration srtt, bool cwnd_limited,
+                   std::uint32_t ss_divisor) {
     if (acked_bytes == 0) return;
     const Instant previous = last_ack_;
     const bool had_previous = seen_ack_;
@@ -47,8 +48,8 @@ void Cubic::on_ack(std::uint32_t acked_bytes, Instant now, Duration srtt, bool c
         return;
     }
     if (in_slow_start()) {
-        // RFC 9438 §4.10: slow start as RFC 5681 (HyStart++ of RFC 9406 not implemented).
-        acked_bytes = slow_start(cwnd_, ssthresh_, acked_bytes, smss_);
+        // RFC 9438 §4.10: slow start as RFC 5681, with RFC 9406 HyStart++'s CSS divisor.
+        acked_bytes = slow_start(cwnd_, ssthresh_, acked_bytes, smss_, ss_divisor);
         if (acked_bytes == 0) return;
     }
     congestion_avoidance(acked_bytes, now, srtt);

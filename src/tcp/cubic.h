@@ -1,7 +1,9 @@
 // CUBIC congestion control (RFC 9438): the cubic window curve, Reno-friendly region, fast
-// convergence, β_cubic = 0.7 reduction; slow start as RFC 5681 with RFC 3465 (HyStart++ skipped).
+// convergence, β_cubic = 0.7 reduction; slow start as RFC 5681 with RFC 3465 (HyStart++, RFC 9406,
+// in CongestionController).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 
 #include "base/time.h"
@@ -32,7 +34,12 @@ class Cubic {
 
     // An ACK outside fast recovery acknowledged `acked_bytes`; `srtt` is the smoothed RTT (zero
     // before the first sample). cwnd_limited == false: the sender was application-limited.
-    void on_ack(std::uint32_t acked_bytes, Instant now, Duration srtt, bool cwnd_limited);
+    // `ss_divisor`: see slow_start() (RFC 9406 CSS).
+    void on_ack(std::uint32_t acked_bytes, Instant now, Duration srtt, bool cwnd_limited,
+                std::uint32_t ss_divisor = 1);
+    // RFC 9406 §4.2: HyStart++ ends slow start without a loss: ssthresh = cwnd. RFC 9438 §4.10:
+    // congestion avoidance then starts with W_max = cwnd and K = 0 (as with no event yet).
+    void end_slow_start() { ssthresh_ = std::max(cwnd_, 2 * smss_); }
     // RFC 9438 §4.6/§4.7: a congestion event (fast retransmit) with `flight_size` outstanding.
     void on_congestion_event(std::uint32_t flight_size);
     // A full ACK ended fast recovery; flight_size is what is outstanding after it.

@@ -27,9 +27,11 @@ std::uint32_t halved_ssthresh(std::uint32_t flight_size, std::uint32_t smss) {
 }
 
 std::uint32_t slow_start(std::uint32_t& cwnd, std::uint32_t ssthresh, std::uint32_t acked_bytes,
-                         std::uint32_t smss) {
+                         std::uint32_t smss, std::uint32_t divisor) {
     // RFC 5681 §3.1 eq. (2): cwnd += min (N, SMSS); RFC 3465 §2.2 raises the limit to L*SMSS.
-    const std::uint32_t increase = std::min(acked_bytes, kAbcLimit * smss);
+    // RFC 9406 §4.2: in CSS the increase is divided by CSS_GROWTH_DIVISOR.
+    const std::uint32_t increase =
+        std::min(acked_bytes, kAbcLimit * smss) / std::max<std::uint32_t>(divisor, 1);
     const std::uint32_t room = ssthresh > cwnd ? ssthresh - cwnd : 0;
     if (increase < room) {
         cwnd += increase;
@@ -46,13 +48,13 @@ NewReno::NewReno(std::uint32_t smss, std::uint32_t initial_window_segments)
       cwnd_(iw_),
       ssthresh_(kInfiniteSsthresh) {}
 
-void NewReno::on_ack(std::uint32_t acked_bytes, bool cwnd_limited) {
+void NewReno::on_ack(std::uint32_t acked_bytes, bool cwnd_limited, std::uint32_t ss_divisor) {
     // Deviation: no growth while the application (or the peer's window), not cwnd, limits the
     // sender, as Linux (tcp_is_cwnd_limited) and in the spirit of RFC 7661: cwnd must be
     // validated by use before it grows.
     if (!cwnd_limited || acked_bytes == 0) return;
     if (in_slow_start()) {
-        acked_bytes = slow_start(cwnd_, ssthresh_, acked_bytes, smss_);
+        acked_bytes = slow_start(cwnd_, ssthresh_, acked_bytes, smss_, ss_divisor);
         if (acked_bytes == 0) return;
     }
     // RFC 3465 §2.1 (RFC 5681 §3.1's byte-counting variant of eq. (3)): count acked bytes; when

@@ -2,6 +2,7 @@
 // counting, RFC 6928 initial window, RFC 6582 cwnd on leaving fast recovery.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 
 namespace ustack::tcp {
@@ -32,7 +33,10 @@ class NewReno {
 
     // An ACK outside fast recovery acknowledged `acked_bytes` new bytes. No growth when the
     // sender was not using its window (cwnd_limited == false).
-    void on_ack(std::uint32_t acked_bytes, bool cwnd_limited);
+    // `ss_divisor`: see slow_start().
+    void on_ack(std::uint32_t acked_bytes, bool cwnd_limited, std::uint32_t ss_divisor = 1);
+    // RFC 9406 §4.2: HyStart++ ends slow start without a loss: ssthresh = cwnd.
+    void end_slow_start() { ssthresh_ = std::max(cwnd_, 2 * smss_); }
     // Fast retransmit: RFC 5681 §3.2 steps 2-3 without the inflation (LossRecovery adds it).
     void on_congestion_event(std::uint32_t flight_size);
     // A full ACK ended fast recovery; flight_size is what is outstanding after it.
@@ -54,9 +58,10 @@ class NewReno {
 };
 
 // Slow-start step shared by NewReno and CUBIC (RFC 5681 §3.1 eq. (2) with RFC 3465 L = 2):
-// grows cwnd by min(acked, L*SMSS) without passing ssthresh; returns the acked bytes left over
-// once cwnd reached ssthresh (to be counted by congestion avoidance).
+// grows cwnd by min(acked, L*SMSS) / divisor without passing ssthresh (divisor 4 in RFC 9406
+// Conservative Slow Start, else 1); returns the acked bytes left over once cwnd reached ssthresh
+// (to be counted by congestion avoidance).
 std::uint32_t slow_start(std::uint32_t& cwnd, std::uint32_t ssthresh, std::uint32_t acked_bytes,
-                         std::uint32_t smss);
+                         std::uint32_t smss, std::uint32_t divisor = 1);
 
 }  // namespace ustack::tcp

@@ -9,8 +9,9 @@ namespace ustack::tcp {
 using wire::SeqNum;
 
 LossRecovery::LossRecovery(CongestionControl kind, std::uint32_t smss,
-                           std::uint32_t initial_window_segments, bool sack, SeqNum snd_una)
-    : cc_(kind, smss, initial_window_segments),
+                           std::uint32_t initial_window_segments, bool sack, SeqNum snd_una,
+                           bool hystart)
+    : cc_(kind, smss, initial_window_segments, hystart),
       sack_(sack),
       recover_(snd_una),
       rtx_next_(snd_una),
@@ -92,7 +93,8 @@ AckOutcome LossRecovery::on_ack(const AckSegment& seg, Instant now) {
             }
             // RFC 5681 §3.1: slow start or congestion avoidance on new data acknowledged.
             if (out.acked > 0) {
-                cc_.on_ack(AckInfo{out.acked, now, seg.srtt, cwnd_limited(flight_before)});
+                cc_.on_ack(AckInfo{out.acked, now, seg.srtt, cwnd_limited(flight_before), seg.ack,
+                                   board_.high_data(), seg.rtt_sample});
             }
             break;
 
@@ -160,7 +162,8 @@ AckOutcome LossRecovery::on_ack(const AckSegment& seg, Instant now) {
         case RecoveryState::RtoRecovery:
             // RFC 5681 §3.1: after a timeout the sender slow-starts from the loss window.
             if (out.acked > 0) {
-                cc_.on_ack(AckInfo{out.acked, now, seg.srtt, cwnd_limited(flight_before)});
+                cc_.on_ack(AckInfo{out.acked, now, seg.srtt, cwnd_limited(flight_before), seg.ack,
+                                   board_.high_data(), seg.rtt_sample});
             }
             // RFC 6582 §4.1 / RFC 6675 §5.1: no new fast recovery until SND.UNA reaches the
             // RecoveryPoint set at the timeout, so the duplicates a go-back-N resend provokes do
@@ -181,8 +184,8 @@ void LossRecovery::enter_fast_recovery() {
     // highest sequence number transmitted.
     recover_ = board_.high_data();
     // RFC 5681 §3.2 step 2 / RFC 6675 §5 step 4.2 (RFC 9438 §4.6 for CUBIC): reduce ssthresh and
-    // cwnd from FlightSize.
-    cc_.on_congestion_event(board_.flight_size());
+    // cwnd from FlightSize (bounded by cwnd, see reduction_base()).
+    cc_.on_congestion_event(reduction_base());
     // RFC 5681 §3.2 step 3 / RFC 6675 §5 step 4.3: retransmit the segment at SND.UNA now.
     fast_rtx_pending_ = true;
     first_partial_ = true;
@@ -237,6 +240,21 @@ void LossRecovery::on_rto() {
     fast_rtx_pending_ = false;
     // RFC 6298 §5.4 / RFC 5681 §3.1: resend from the earliest unacknowledged octet (go-back-N).
     rtx_next_ = board_.high_ack();
+}
+
+std::uint32_t LossRecovery::reduction_base() const {
+    // RFC 5681's FlightSize is SND.MAX - SND.UNA. With SACK that also counts data the receiver
+    // already holds above a hole: after a recovery that left SACKed data behind it, FlightSize
+    // can be several times cwnd (the sender sends by pipe, RFC 6675 §5), and ssthresh = beta x
+    // FlightSize would then raise the window on a congestion event, so a sender over a full
+    // queue would never slow down. With SACK the reduction is from FlightSize capped at what the
+    // sender can have put in the network: cwnd plus the two segments of limited transmit
+    // (RFC 3042 §2). Linux's CUBIC reduces from cwnd likewise; RFC 9438 §4.6 allows that
+    // provided cwnd does not grow while less than it is in flight, which cwnd_limited() ensures.
+    // Without SACK FlightSize cannot exceed that cap, and RFC 5681 §3.2 applies as written.
+    if (!sack_) return board_.flight_size();
+    const std::uint64_t cap = std::uint64_t{cc_.cwnd()} + 2 * std::uint64_t{cc_.smss()};
+    return static_cast<std::uint32_t>(std::min<std::uint64_t>(board_.flight_size(), cap));
 }
 
 std::uint32_t LossRecovery::budget(std::uint32_t used) const {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 
 #include "base/time.h"
@@ -21,6 +22,7 @@ struct AckSegment {
     bool syn_or_fin = false;                 // SYN or FIN set (RFC 5681 §2 condition (c))
     bool window_changed = false;             // SEG.WND differs from the last one (condition (e))
     Duration srtt;                           // smoothed RTT after this ACK's sample; zero if none
+    std::optional<Duration> rtt_sample;      // the RTT sample this ACK gave, if any
 };
 
 // What on_ack() did, for the TCB's timers, counters and traces.
@@ -65,8 +67,9 @@ class LossRecovery {
   public:
     // `snd_una`: SND.UNA (= SND.MAX) when the handshake completed; `smss`: the effective send MSS;
     // `sack`: both ends agreed to SACK (RFC 2018 §2).
+    // `hystart`: RFC 9406 HyStart++ for the initial slow start.
     LossRecovery(CongestionControl kind, std::uint32_t smss, std::uint32_t initial_window_segments,
-                 bool sack, wire::SeqNum snd_una);
+                 bool sack, wire::SeqNum snd_una, bool hystart = true);
 
     // Every acceptable ACK (SND.UNA <= SEG.ACK <= SND.MAX), before the TCB moves SND.UNA.
     AckOutcome on_ack(const AckSegment& seg, Instant now);
@@ -110,6 +113,8 @@ class LossRecovery {
     void enter_fast_recovery();
     void exit_recovery();
     std::uint32_t budget(std::uint32_t used) const;
+    // What fast recovery reduces ssthresh from: FlightSize, with SACK at most cwnd + 2 SMSS.
+    std::uint32_t reduction_base() const;
     bool cwnd_limited(std::uint32_t flight_before) const;
 
     CongestionController cc_;  // cwnd and ssthresh

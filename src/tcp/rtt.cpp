@@ -22,6 +22,7 @@ bool RttEstimator::sample(Duration rtt, bool retransmitted) {
     // RFC 6298 §3 (Karn): "RTT samples MUST NOT be made using segments that were retransmitted".
     if (retransmitted) return false;
     if (rtt < Duration::zero()) return false;
+    latest_ = rtt;
     if (!has_sample_) {
         // RFC 6298 §2.2: SRTT <- R, RTTVAR <- R/2.
         srtt_ = rtt;

@@ -65,6 +65,8 @@ class RttEstimator {
     // SRTT and RTTVAR; zero before the first sample.
     Duration srtt() const { return srtt_; }
     Duration rttvar() const { return rttvar_; }
+    // The last sample taken (zero before the first).
+    Duration latest() const { return latest_; }
     const RttConfig& config() const { return config_; }
 
   private:
@@ -74,6 +76,7 @@ class RttEstimator {
     bool has_sample_ = false;     // true once a sample has been taken; srtt_/rttvar_ meaningful
     Duration srtt_;               // smoothed RTT; >= 0
     Duration rttvar_;             // RTT variation; >= 0
+    Duration latest_;             // the last sample taken; >= 0
     Duration base_rto_;           // RTO from §2.2/§2.3 (or initial_rto), clamped to [min, max]
     Duration rto_;                // base_rto_ doubled backoffs_ times, capped at max_rto
     std::uint32_t backoffs_ = 0;  // back_off() calls since the last sample or reset

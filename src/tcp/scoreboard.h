@@ -27,10 +27,10 @@ class Scoreboard {
     // one more, the highest range is forgotten (or the new one, if it is the highest): the ranges
     // nearest SND.UNA decide what is retransmitted; forgetting only makes data look unSACKed,
     // which costs a needless retransmission at worst, never a stall.
-    static constexpr std::size_t kMaxRanges = 64;
+    static constexpr std::size_t kMaxRanges = 1024;
     // At most this many retransmissions of one recovery episode are watched for loss; beyond
     // that a lost retransmission is left to the retransmission timer (RFC 6675 §5.1).
-    static constexpr std::size_t kMaxRetransmissions = 64;
+    static constexpr std::size_t kMaxRetransmissions = 1024;
     // RFC 6675 §2 / RFC 5681: DupThresh = 3.
     static constexpr std::uint32_t kDupThresh = 3;
 

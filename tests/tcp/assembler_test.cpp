@@ -24,7 +24,7 @@ std::vector<Range> ranges(const Assembler& a) {
 }
 
 std::vector<Range> sack(const Assembler& a, std::size_t max = 4) {
-    std::array<Range, Assembler::kMaxRanges> out{};
+    std::array<Range, 8> out{};
     const std::size_t n = a.sack_blocks(std::span<Range>(out.data(), max));
     return {out.begin(), out.begin() + static_cast<std::ptrdiff_t>(n)};
 }
@@ -140,7 +140,7 @@ TEST(Assembler, EmptySegmentChangesNothing) {
 
 TEST(Assembler, WhenFullANewIslandIsRefusedAndNothingChanges) {
     Assembler a;
-    for (std::uint32_t i = 0; i < Assembler::kMaxRanges; ++i) {
+    for (std::uint32_t i = 0; i < Assembler::kMinRanges; ++i) {
         ASSERT_TRUE(a.add(10 + 10 * i, 5).accepted);
     }
     ASSERT_TRUE(a.full());
@@ -155,14 +155,49 @@ TEST(Assembler, WhenFullANewIslandIsRefusedAndNothingChanges) {
 
 TEST(Assembler, WhenFullDataTouchingARangeOrTheEdgeIsStillTaken) {
     Assembler a;
-    for (std::uint32_t i = 0; i < Assembler::kMaxRanges; ++i)
+    for (std::uint32_t i = 0; i < Assembler::kMinRanges; ++i)
         (void)a.add(10 + 10 * i, 5);
     EXPECT_TRUE(a.add(15, 2).accepted);  // extends [10, 15)
     const AddResult r = a.add(0, 10);    // reaches the edge: delivers [0, 17)
     EXPECT_TRUE(r.accepted);
     EXPECT_EQ(r.advanced, 17u);
-    EXPECT_EQ(a.count(), Assembler::kMaxRanges - 1);
+    EXPECT_EQ(a.count(), Assembler::kMinRanges - 1);
     EXPECT_TRUE(a.add(1000, 5).accepted);  // room again
+}
+
+TEST(Assembler, TableSizeFollowsTheReceiveBuffer) {
+    EXPECT_EQ(Assembler::max_ranges_for(0), Assembler::kMinRanges);
+    EXPECT_EQ(Assembler::max_ranges_for(64 * 1024), 64u);
+    EXPECT_EQ(Assembler::max_ranges_for(40'000'000), 39062u);
+}
+
+TEST(Assembler, ABufferSizedTableHoldsAWindowWithEveryOtherSegmentMissing) {
+    // 256 KiB of buffer, 1448-byte segments: every other one of 181 segments lost leaves 90
+    // islands, far beyond the old fixed 32; each is held (and so SACKed), none refused.
+    Assembler a(Assembler::max_ranges_for(256 * 1024));
+    constexpr std::uint32_t kMss = 1448;
+    for (std::uint32_t i = 1; i < 181; i += 2) {
+        ASSERT_TRUE(a.add(i * kMss, kMss).accepted) << "segment " << i;
+    }
+    EXPECT_EQ(a.count(), 90u);
+    EXPECT_FALSE(a.full());
+    EXPECT_EQ(sack(a, 1), (std::vector<Range>{{179 * kMss, 180 * kMss}}));
+    // Filling the holes one by one delivers everything.
+    std::uint32_t delivered = 0;
+    for (std::uint32_t i = 0; i < 181; i += 2)
+        delivered += a.add(i * kMss - delivered, kMss).advanced;
+    EXPECT_EQ(delivered, 181 * kMss);
+    EXPECT_TRUE(a.empty());
+}
+
+TEST(Assembler, RaisingTheLimitTakesIslandsRefusedBefore) {
+    Assembler a(2);
+    ASSERT_TRUE(a.add(10, 5).accepted);
+    ASSERT_TRUE(a.add(20, 5).accepted);
+    EXPECT_FALSE(a.add(30, 5).accepted);
+    a.set_max_ranges(3);
+    EXPECT_TRUE(a.add(30, 5).accepted);
+    EXPECT_EQ(ranges(a), (std::vector<Range>{{10, 15}, {20, 25}, {30, 35}}));
 }
 
 TEST(Assembler, SackBlocksListMostRecentlyReceivedFirst) {

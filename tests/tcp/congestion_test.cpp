@@ -220,7 +220,7 @@ TEST(Controller, NewRenoOnRequest) {
     auto cc = CongestionController::from_config(config, kMss);
     EXPECT_EQ(cc.kind(), CongestionControl::NewReno);
     EXPECT_EQ(cc.cwnd(), 4 * kMss);
-    cc.on_ack(AckInfo{kMss, Instant{}, Duration::millis(10), true});
+    cc.on_ack(AckInfo{kMss, Instant{}, Duration::millis(10), true, {}, {}, {}});
     EXPECT_EQ(cc.cwnd(), 5 * kMss);
 }
 

@@ -62,6 +62,29 @@ TEST(Sack, BlockWithTheLatestSegmentComesFirst) {
     EXPECT_SENT(h, seg().ack(kB).sack({{kB + 100, kB + 250}, {kB + 300, kB + 400}}));
 }
 
+TEST(Sack, MoreThanThirtyTwoIslandsAreHeldAndSacked) {
+    // The out-of-order table is sized by the receive buffer (64 KiB: 64 ranges), not a fixed
+    // 32: the 33rd to 40th islands are held too, and each one's ACK names it in the first block,
+    // so the sender's scoreboard sees what arrived (RFC 2018 §4) instead of a bare duplicate.
+    Harness h;
+    establish_sack(h);
+    for (std::uint32_t i = 0; i < 40; ++i) {
+        const std::uint32_t from = kB + 200 * i + 100;
+        h.deliver(data(from, from + 100));
+        const auto out = h.transmit();
+        ASSERT_TRUE(out) << "island " << i;
+        const auto blocks = out->options.sacks();
+        ASSERT_FALSE(blocks.empty()) << "island " << i;
+        EXPECT_EQ(blocks[0].left.raw(), from) << "island " << i;
+        EXPECT_EQ(blocks[0].right.raw(), from + 100) << "island " << i;
+        h.flush();
+    }
+    // Filling every hole delivers all of it.
+    for (std::uint32_t i = 0; i < 40; ++i)
+        h.deliver(data(kB + 200 * i, kB + 200 * i + 100));
+    EXPECT_EQ(h.conn().rcv_nxt().raw(), kB + 200 * 40);
+}
+
 TEST(Sack, AtMostFourBlocksWithoutTimestamps) {
     Harness h;
     establish_sack(h);

@@ -158,8 +158,8 @@ TEST(Dsack, AnOrdinaryFirstBlockIsNotADuplicate) {
 
 TEST(Scoreboard, MemoryIsBoundedAndKeepsTheRangesNearestSndUna) {
     Scoreboard sb(s(0), 10);
-    sb.on_sent(s(100000));
     const std::size_t n = Scoreboard::kMaxRanges;
+    sb.on_sent(s(static_cast<std::uint32_t>(1000 + (n + 10) * 100)));
     for (std::uint32_t i = 0; i < n + 5; ++i) {
         const std::uint32_t l = 1000 + i * 100;
         sack(sb, 0, {blk(l, l + 10)});
