@@ -288,9 +288,14 @@ TEST_F(ServePeerPlainDevice, KernelCaptureShowsWellFormedTcp) {
     // ... and nothing tshark flags: malformed packets, bad checksums (verification on), or
     // segments acknowledged that the capture never saw. (Not "previous segment not captured":
     // a frame the TUN queue refused is a real loss, and our retransmission repairs it.)
+    // One exception is the kernel's, not ours: now and then its TCP writes 0xffff where 0x0000
+    // is computed (ones' complement minus zero: valid for a receiver, which sums to 0xffff
+    // either way; tshark marks it, citing RFC 1624). Our own segments may not carry it.
     for (const char* filter : {"_ws.malformed", "_ws.expert.severity == error",
-                               "tcp.checksum.status == 0", "ip.checksum.status == 0",
-                               "icmp.checksum.status == 0", "tcp.analysis.ack_lost_segment"}) {
+                               "tcp.checksum.status == 0 && !tcp.checksum.ffff",
+                               "tcp.checksum.ffff && !(ip.src == 10.7.0.1 || ipv6.src == fd07::1)",
+                               "ip.checksum.status == 0", "icmp.checksum.status == 0",
+                               "tcp.analysis.ack_lost_segment"}) {
         const auto n = testing::tshark_count(pcap, filter);
         ASSERT_TRUE(n) << filter;
         EXPECT_EQ(*n, 0) << filter << ":\n" << testing::tshark_lines(pcap, filter);
