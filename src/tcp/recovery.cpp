@@ -247,13 +247,16 @@ std::uint32_t LossRecovery::reduction_base() const {
     // already holds above a hole: after a recovery that left SACKed data behind it, FlightSize
     // can be several times cwnd (the sender sends by pipe, RFC 6675 §5), and ssthresh = beta x
     // FlightSize would then raise the window on a congestion event, so a sender over a full
-    // queue would never slow down. With SACK the reduction is from FlightSize capped at what the
-    // sender can have put in the network: cwnd plus the two segments of limited transmit
-    // (RFC 3042 §2). Linux's CUBIC reduces from cwnd likewise; RFC 9438 §4.6 allows that
-    // provided cwnd does not grow while less than it is in flight, which cwnd_limited() ensures.
-    // Without SACK FlightSize cannot exceed that cap, and RFC 5681 §3.2 applies as written.
+    // queue would never slow down. With SACK the reduction is from FlightSize capped at cwnd
+    // plus DupThresh segments: about what a sender that filled cwnd has outstanding when
+    // DupThresh SACKed segments reveal a loss (each one SACKed let a new one go, RFC 6675 §5
+    // step 1.c). Linux's CUBIC reduces from cwnd alone; RFC 9438 §4.6 allows cwnd provided cwnd
+    // does not grow while less than it is in flight, which cwnd_limited() ensures. Without SACK
+    // FlightSize exceeds cwnd by at most RFC 3042's two segments; RFC 5681 §3.2 applies as
+    // written.
     if (!sack_) return board_.flight_size();
-    const std::uint64_t cap = std::uint64_t{cc_.cwnd()} + 2 * std::uint64_t{cc_.smss()};
+    const std::uint64_t cap =
+        std::uint64_t{cc_.cwnd()} + std::uint64_t{Scoreboard::kDupThresh} * cc_.smss();
     return static_cast<std::uint32_t>(std::min<std::uint64_t>(board_.flight_size(), cap));
 }
 

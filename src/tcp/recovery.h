@@ -113,7 +113,8 @@ class LossRecovery {
     void enter_fast_recovery();
     void exit_recovery();
     std::uint32_t budget(std::uint32_t used) const;
-    // What fast recovery reduces ssthresh from: FlightSize, with SACK at most cwnd + 2 SMSS.
+    // What fast recovery reduces ssthresh from: FlightSize, with SACK at most cwnd + DupThresh
+    // SMSS.
     std::uint32_t reduction_base() const;
     bool cwnd_limited(std::uint32_t flight_before) const;
 
