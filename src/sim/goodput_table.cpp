@@ -83,8 +83,8 @@ std::string table_header() {
            "goodput >= bar.\n"
            "# ident: every byte arrived intact and both sides ended CLOSED or TIME-WAIT. chain: "
            "longest RTO back-off chain.\n"
-           "# Regenerate: ustack sim --table > tests/sim/golden/goodput.txt (Release, about a "
-           "minute).\n"
+           "# Regenerate: ustack sim --table > tests/sim/golden/goodput.txt (Release, about two "
+           "minutes).\n"
            "#  rate_mbps rtt_ms  loss_pct  goodput_mbps    pct  mathis_mbps   bar_mbps  ok  ident  "
            "chain  fastrtx  rto\n";
 }

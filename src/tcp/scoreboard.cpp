@@ -93,9 +93,19 @@ bool Scoreboard::retransmission_lost(SeqNum seq) const {
     return false;
 }
 
+std::size_t Scoreboard::first_range_ending_after(std::uint32_t offset) const {
+    // The ranges are sorted and disjoint, so their ends ascend: a binary search, which keeps
+    // every per-ACK query cheap with hundreds of ranges.
+    const auto* const begin = ranges_.data();
+    const auto* const it = std::upper_bound(
+        begin, begin + count_, offset, [](std::uint32_t o, const Range& r) { return o < r.end; });
+    return static_cast<std::size_t>(it - begin);
+}
+
 std::uint32_t Scoreboard::sacked_within(std::uint32_t start, std::uint32_t end) const {
     std::uint32_t sum = 0;
-    for (std::size_t i = 0; i < count_ && ranges_[i].start < end; ++i) {
+    for (std::size_t i = first_range_ending_after(start); i < count_ && ranges_[i].start < end;
+         ++i) {
         const std::uint32_t s = std::max(ranges_[i].start, start);
         const std::uint32_t e = std::min(ranges_[i].end, end);
         if (e > s) sum += e - s;
@@ -276,26 +286,24 @@ bool Scoreboard::is_lost(SeqNum seq) const {
 }
 
 bool Scoreboard::lost_from(std::uint64_t above) const {
+    // From the highest range down, stopping as soon as IsLost() holds (it only grows with more
+    // ranges and bytes) or the ranges end at or below `above`.
     std::size_t ranges = 0;
     std::uint64_t bytes = 0;
-    for (std::size_t i = 0; i < count_; ++i) {
-        const std::uint64_t from = std::max<std::uint64_t>(ranges_[i].start, above);
-        if (ranges_[i].end > from) {
-            ++ranges;
-            bytes += ranges_[i].end - from;
-        }
+    for (std::size_t i = count_; i-- > 0 && ranges_[i].end > above;) {
+        ++ranges;
+        bytes += ranges_[i].end - std::max<std::uint64_t>(ranges_[i].start, above);
+        if (lost_given(ranges, bytes)) return true;
     }
-    return lost_given(ranges, bytes);
+    return false;
 }
 
 bool Scoreboard::is_sacked(SeqNum seq) const {
     const std::int32_t off = seq - high_ack_;
     if (off < 0) return false;
     const auto o = static_cast<std::uint32_t>(off);
-    for (std::size_t i = 0; i < count_; ++i) {
-        if (ranges_[i].start <= o && o < ranges_[i].end) return true;
-    }
-    return false;
+    const std::size_t i = first_range_ending_after(o);
+    return i < count_ && ranges_[i].start <= o;
 }
 
 std::size_t Scoreboard::lost_holes() const {

@@ -132,6 +132,8 @@ class Scoreboard {
 
     // Lost (as IsLost) for SACKed data at offsets >= from.
     bool lost_from(std::uint64_t from) const;
+    // The index of the first range whose end is above `offset` (count_ when none is).
+    std::size_t first_range_ending_after(std::uint32_t offset) const;
     // SACKed bytes within [start, end) (offsets).
     std::uint32_t sacked_within(std::uint32_t start, std::uint32_t end) const;
     // Marks the watched retransmissions that data sent after them proves lost; forgets those

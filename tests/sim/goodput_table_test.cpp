@@ -51,9 +51,10 @@ struct KnownShortfall {
     double loss_pct;
 };
 constexpr KnownShortfall kBelowBar[] = {
-    {10, 1, 0},    {10, 1, 0.1},   {10, 20, 0},    {10, 20, 0.1}, {10, 100, 0},
-    {10, 300, 0},  {100, 1, 0},    {100, 1, 0.1},  {100, 1, 5},   {100, 100, 0},
-    {100, 300, 0}, {1000, 100, 0}, {1000, 300, 0},
+    {10, 100, 0},
+    {10, 300, 0},
+    {100, 1, 5},
+    {1000, 300, 0},
 };
 
 bool known_below_bar(const ParsedTableLine& p) {
