@@ -8,9 +8,12 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "app/byte_pattern.h"
 #include "netns.h"
@@ -144,6 +147,28 @@ inline std::optional<long long> snmp_counter(const std::string& group, const std
 // The ustack command built with these tests.
 inline std::string ustack_binary() {
     return USTACK_BINARY;
+}
+
+// The run function of a fixture: runs argv in the namespace while its loop drives our stack;
+// the exit status, or nullopt when it could not start or did not finish.
+using RunFn = std::function<std::optional<int>(const std::vector<std::string>&, std::string*)>;
+
+// curl fetches `url` (GET /bytes/N of our HTTP server) through `run` into a file in `dir`, which
+// must be `size` bytes of app::fill_pattern: size and sha256 are checked.
+inline void expect_curl_gets_pattern(const RunFn& run, const std::string& url,
+                                     const std::string& dir, std::uint64_t size) {
+    const std::string got = dir + "/got.bin";
+    const std::string want = dir + "/want.bin";
+    ASSERT_TRUE(write_pattern_file(want, size));
+    std::string out;
+    const auto rc = run({"curl", "-sS", "-g", "--max-time", "100", "-o", got, url}, &out);
+    ASSERT_TRUE(rc);
+    ASSERT_EQ(*rc, 0) << out;
+    EXPECT_EQ(std::filesystem::file_size(got), size);
+    const auto a = sha256_of(got);
+    const auto b = sha256_of(want);
+    ASSERT_TRUE(a && b);
+    EXPECT_EQ(*a, *b);
 }
 
 }  // namespace ustack::testing

@@ -232,9 +232,25 @@ class ChildWatch : public Pollable {
     Child& child_;
 };
 
+// How a KernelLink is made.
+struct KernelLinkOptions {
+    // The kernel's side is also our IPv4 default route (for hosts beyond it).
+    bool kernel_is_gateway_v4 = false;
+    // The TUN's offloads (TunConfig::offload), on as in the commands unless a test needs the
+    // plain device.
+    bool offload = true;
+    // Our Stack's configuration.
+    stack::StackConfig stack = [] {
+        stack::StackConfig c;
+        c.seed = 42;
+        return c;
+    }();
+};
+
 // In a fresh network namespace (a NetnsScope): a TUN device ust0 whose kernel side has
-// kKernel4/24 and kKernel6/64 and is up, our Stack (seed 42) on it with kOurs4/24 and kOurs6/64,
-// and a RealLoop that polls the Stack when the TUN is readable. Check netns_unavailable() first.
+// kKernel4/24 and kKernel6/64 and is up, our Stack (KernelLinkOptions::stack) on it with kOurs4/24
+// and kOurs6/64, and a RealLoop that polls the Stack when the TUN is readable. Check
+// netns_unavailable() first.
 class KernelLink {
   public:
     KernelLink() = default;
@@ -245,15 +261,15 @@ class KernelLink {
     KernelLink(const KernelLink&) = delete;
     KernelLink& operator=(const KernelLink&) = delete;
 
-    // Makes all of it; what failed, or nullopt. `kernel_is_gateway_v4`: the kernel's side is
-    // also our IPv4 default route (for hosts beyond it). `offload`: the TUN's offloads
-    // (TunConfig::offload), on as in the commands unless a test needs the plain device.
-    std::optional<std::string> open(bool kernel_is_gateway_v4 = false, bool offload = true) {
+    // Makes all of it; what failed, or nullopt.
+    std::optional<std::string> open(const KernelLinkOptions& options = {}) {
         ns_.emplace();
         if (!ns_->ok()) return ns_->error();
-        auto tun = dev::Tun::open(dev::TunConfig{.name = "ust0", .offload = offload});
+        auto tun = dev::Tun::open(dev::TunConfig{.name = "ust0", .offload = options.offload});
         if (!tun) return "open ust0: " + tun.error().message();
         tun_.emplace(std::move(*tun));
+        if (tun_->offload() != options.offload)
+            return std::string("ust0: TUNSETOFFLOAD refused (the offloads are off)");
         if (auto r = tun_->add_address_v4(kKernel4, 24); !r)
             return std::string("add ") + kKernel4 + ": " + r.error().message();
         if (auto r = tun_->add_address_v6(kKernel6, 64); !r)
@@ -266,13 +282,11 @@ class KernelLink {
             ::usleep(10 * 1000);
         if (!dev::Tun::kernel_address_v6_ready("ust0", kKernel6))
             return std::string(kKernel6) + " on ust0 is still tentative after 5 s";
-        stack::StackConfig config;
-        config.seed = 42;
-        stack_.emplace(config);
+        stack_.emplace(options.stack);
         stack::InterfaceConfig ic;
         ic.addresses = {{*wire::IpAddress::parse(kOurs4), 24},
                         {*wire::IpAddress::parse(kOurs6), 64}};
-        if (kernel_is_gateway_v4) ic.gateway_v4 = *wire::Ipv4Address::parse(kKernel4);
+        if (options.kernel_is_gateway_v4) ic.gateway_v4 = *wire::Ipv4Address::parse(kKernel4);
         if (!stack_->add_interface(*tun_, ic)) return std::string("add_interface failed");
         loop_.add(*stack_);
         if (!loop_.watch_fd(tun_->fd(), *stack_)) return std::string("watch_fd(ust0) failed");

@@ -42,7 +42,7 @@ class ServePeer : public ::testing::Test {
   protected:
     void SetUp() override {
         if (const auto why = testing::netns_unavailable()) GTEST_SKIP() << *why;
-        if (const auto error = link_.open(/*kernel_is_gateway_v4=*/true, offload()))
+        if (const auto error = link_.open({.kernel_is_gateway_v4 = true, .offload = offload()}))
             FAIL() << *error;
         reactor_.emplace(loop(), stack());
         ASSERT_TRUE(dir_.ok());
@@ -89,35 +89,19 @@ class ServePeer : public ::testing::Test {
     ScratchDir dir_;
 };
 
-void curl_downloads_100mb(
-    ServePeer& t, const std::string& url, const std::string& dir,
-    const std::function<std::optional<int>(const std::vector<std::string>&, std::string*)>& run) {
-    const std::string got = dir + "/got.bin";
-    const std::string want = dir + "/want.bin";
-    ASSERT_TRUE(testing::write_pattern_file(want, 100 * kMiB));
-    std::string out;
-    const auto rc = run({"curl", "-sS", "-g", "--max-time", "100", "-o", got, url}, &out);
-    ASSERT_TRUE(rc);
-    ASSERT_EQ(*rc, 0) << out;
-    EXPECT_EQ(std::filesystem::file_size(got), 100 * kMiB);
-    const auto a = testing::sha256_of(got);
-    const auto b = testing::sha256_of(want);
-    ASSERT_TRUE(a && b);
-    EXPECT_EQ(*a, *b);
-    (void)t;
-}
-
 TEST_F(ServePeer, CurlDownloads100MbOverIpv4) {
     start_http();
-    curl_downloads_100mb(*this, "http://10.7.0.2/bytes/104857600", dir_.path(),
-                         [&](const auto& argv, std::string* out) { return run(argv, out); });
+    testing::expect_curl_gets_pattern(
+        [&](const auto& argv, std::string* out) { return run(argv, out); },
+        "http://10.7.0.2/bytes/104857600", dir_.path(), 100 * kMiB);
     EXPECT_EQ(http_->http_stats().ok, 1u);
 }
 
 TEST_F(ServePeer, CurlDownloads100MbOverIpv6) {
     start_http();
-    curl_downloads_100mb(*this, "http://[fd07::2]/bytes/104857600", dir_.path(),
-                         [&](const auto& argv, std::string* out) { return run(argv, out); });
+    testing::expect_curl_gets_pattern(
+        [&](const auto& argv, std::string* out) { return run(argv, out); },
+        "http://[fd07::2]/bytes/104857600", dir_.path(), 100 * kMiB);
     EXPECT_EQ(http_->http_stats().ok, 1u);
 }
 

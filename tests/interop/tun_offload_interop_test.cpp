@@ -31,25 +31,9 @@ namespace ustack {
 namespace {
 
 using testing::Child;
-using testing::NetnsScope;
 using testing::ScratchDir;
 
-constexpr const char* kKernel4 = "10.7.0.1";
-constexpr const char* kOurs4 = "10.7.0.2";
-constexpr const char* kKernel6 = "fd07::1";
-constexpr const char* kOurs6 = "fd07::2";
 constexpr std::uint64_t kMiB = 1024 * 1024;
-
-// Polls a child process's exit.
-class Watcher : public Pollable {
-  public:
-    explicit Watcher(Child& child) : child_(child) {}
-    Instant poll_at() const override { return Instant::never(); }
-    void poll(Instant) override { child_.poll_exit(); }
-
-  private:
-    Child& child_;
-};
 
 // How the TCP checksums of a capture look.
 struct ChecksumCensus {
@@ -111,29 +95,14 @@ class TunOffload : public ::testing::Test {
     }
     // The namespace, the device (offloads on or off), our stack and its servers.
     void open(bool offload) {
-        ns_.emplace();
-        ASSERT_TRUE(ns_->ok()) << ns_->error();
-        auto tun = dev::Tun::open(dev::TunConfig{.name = "ust0", .offload = offload});
-        ASSERT_TRUE(tun) << tun.error().message();
-        tun_.emplace(std::move(*tun));
-        // The kernels these tests run on have had TUNSETOFFLOAD since 2.6.27.
-        ASSERT_EQ(tun_->offload(), offload);
-        ASSERT_TRUE(tun_->add_address_v4(kKernel4, 24));
-        ASSERT_TRUE(tun_->add_address_v6(kKernel6, 64));
-        ASSERT_TRUE(tun_->set_up());
-        stack::StackConfig config;
-        config.seed = 7;
+        testing::KernelLinkOptions options;
+        options.offload = offload;
+        options.stack.seed = 7;
         // Room for the kernel's TSO packets in the window, as `ustack serve` has.
-        config.tcp.send_buffer = kMiB;
-        config.tcp.recv_buffer_max = 4 * kMiB;
-        stack_.emplace(config);
-        stack::InterfaceConfig ic;
-        ic.addresses = {{*wire::IpAddress::parse(kOurs4), 24},
-                        {*wire::IpAddress::parse(kOurs6), 64}};
-        ASSERT_TRUE(stack_->add_interface(*tun_, ic));
-        loop_.add(*stack_);
-        ASSERT_TRUE(loop_.watch_fd(tun_->fd(), *stack_));
-        reactor_.emplace(loop_, *stack_);
+        options.stack.tcp.send_buffer = kMiB;
+        options.stack.tcp.recv_buffer_max = 4 * kMiB;
+        if (const auto error = link_.open(options)) FAIL() << *error;
+        reactor_.emplace(loop(), stack());
         http_.emplace(*reactor_);
         discard_.emplace(*reactor_);
         for (const wire::IpAddress any :
@@ -147,38 +116,25 @@ class TunOffload : public ::testing::Test {
         http_.reset();
         discard_.reset();
         reactor_.reset();
-        if (stack_) loop_.remove(*stack_);
-        if (tun_) loop_.unwatch_fd(tun_->fd());
     }
+
+    stack::Stack& stack() { return link_.stack(); }
+    rt::RealLoop& loop() { return link_.loop(); }
+    dev::Tun& tun() { return link_.tun(); }
 
     // Runs `argv` in the namespace while the loop drives our stack, at most `limit`; its exit
     // status (nullopt: could not start or did not finish).
     std::optional<int> run(const std::vector<std::string>& argv, std::string* output,
                            Duration limit = Duration::seconds(120)) {
-        Child child(argv);
-        if (!child.started()) return std::nullopt;
-        Watcher watch(child);
-        if (child.pidfd() >= 0) loop_.watch_fd(child.pidfd(), watch);
-        loop_.run_until([&] { return child.poll_exit(); }, loop_.now() + limit);
-        if (child.pidfd() >= 0) loop_.unwatch_fd(child.pidfd());
-        if (output != nullptr) *output = child.output();
-        if (!child.exit_status()) ADD_FAILURE() << argv[0] << " did not finish in time";
-        return child.exit_status();
+        const auto status = link_.run(argv, output, limit);
+        if (!status) ADD_FAILURE() << argv[0] << " did not finish in time";
+        return status;
     }
 
     void curl_downloads_100mb_intact(const std::string& url) {
-        const std::string got = dir_.path() + "/got.bin";
-        const std::string want = dir_.path() + "/want.bin";
-        ASSERT_TRUE(testing::write_pattern_file(want, 100 * kMiB));
-        std::string out;
-        const auto rc = run({"curl", "-sS", "-g", "--max-time", "100", "-o", got, url}, &out);
-        ASSERT_TRUE(rc);
-        ASSERT_EQ(*rc, 0) << out;
-        EXPECT_EQ(std::filesystem::file_size(got), 100 * kMiB);
-        const auto a = testing::sha256_of(got);
-        const auto b = testing::sha256_of(want);
-        ASSERT_TRUE(a && b);
-        EXPECT_EQ(*a, *b);
+        testing::expect_curl_gets_pattern(
+            [&](const auto& argv, std::string* out) { return run(argv, out); }, url, dir_.path(),
+            100 * kMiB);
         EXPECT_EQ(http_->http_stats().ok, 1u);
     }
 
@@ -189,16 +145,13 @@ class TunOffload : public ::testing::Test {
         ASSERT_TRUE(rc);
         ASSERT_EQ(*rc, 0) << out;
         // The loop runs until the discard server has seen the FIN after the last byte.
-        loop_.run_until([&] { return discard_->stats().bytes_in >= 200 * kMiB; },
-                        loop_.now() + Duration::seconds(10));
+        loop().run_until([&] { return discard_->stats().bytes_in >= 200 * kMiB; },
+                         loop().now() + Duration::seconds(10));
         EXPECT_EQ(discard_->stats().bytes_in, 200 * kMiB);
-        EXPECT_EQ(stack_->counters().tcp_bad_checksum, 0u);
+        EXPECT_EQ(stack().counters().tcp_bad_checksum, 0u);
     }
 
-    std::optional<NetnsScope> ns_;
-    std::optional<dev::Tun> tun_;
-    std::optional<stack::Stack> stack_;
-    rt::RealLoop loop_;
+    testing::KernelLink link_;
     std::optional<sock::Reactor> reactor_;
     std::optional<app::HttpServer> http_;
     std::optional<app::DiscardServer> discard_;
@@ -209,7 +162,7 @@ TEST_F(TunOffload, CurlDownloads100MbIntactOverIpv4) {
     ASSERT_NO_FATAL_FAILURE(open(true));
     curl_downloads_100mb_intact("http://10.7.0.2/bytes/104857600");
     // Our segments left joined: far fewer writes than segments.
-    const dev::TunCounters& c = tun_->counters();
+    const dev::TunCounters& c = tun().counters();
     EXPECT_GT(c.gso_writes, 0u);
     EXPECT_LT(c.writes * 4, c.frames_out) << c.writes << " writes for " << c.frames_out;
     EXPECT_EQ(c.tx_dropped, 0u);
@@ -218,14 +171,14 @@ TEST_F(TunOffload, CurlDownloads100MbIntactOverIpv4) {
 TEST_F(TunOffload, CurlDownloads100MbIntactOverIpv6) {
     ASSERT_NO_FATAL_FAILURE(open(true));
     curl_downloads_100mb_intact("http://[fd07::2]/bytes/104857600");
-    EXPECT_GT(tun_->counters().gso_writes, 0u);
+    EXPECT_GT(tun().counters().gso_writes, 0u);
 }
 
 TEST_F(TunOffload, KernelSends200MbToDiscard) {
     ASSERT_NO_FATAL_FAILURE(open(true));
     kernel_sends_200mb_to_discard();
     // The kernel's TSO packets arrived whole: far fewer reads than 200 MB of MSS-sized segments.
-    const dev::TunCounters& c = tun_->counters();
+    const dev::TunCounters& c = tun().counters();
     EXPECT_GT(c.gso_frames_in, 0u);
     EXPECT_LT(c.frames_in, 200 * kMiB / 1448 / 4);
 }
@@ -235,7 +188,7 @@ TEST_F(TunOffload, WithoutOffloadTheSameTransfersUseOnePacketPerCall) {
     ASSERT_NO_FATAL_FAILURE(open(false));
     curl_downloads_100mb_intact("http://10.7.0.2/bytes/104857600");
     kernel_sends_200mb_to_discard();
-    const dev::TunCounters& c = tun_->counters();
+    const dev::TunCounters& c = tun().counters();
     EXPECT_EQ(c.gso_writes, 0u);
     EXPECT_EQ(c.gso_frames_in, 0u);
     EXPECT_EQ(c.writes, c.frames_out);
@@ -247,8 +200,8 @@ TEST_F(TunOffload, KernelCaptureHasNoBadChecksum) {
     const std::string pcap = dir_.path() + "/tun.pcap";
     Child dump({"tcpdump", "-i", "ust0", "-n", "-B", "65536", "-U", "-w", pcap});
     ASSERT_TRUE(dump.started());
-    loop_.run_until([&] { return std::filesystem::exists(pcap) || dump.poll_exit(); },
-                    loop_.now() + Duration::seconds(10));
+    loop().run_until([&] { return std::filesystem::exists(pcap) || dump.poll_exit(); },
+                     loop().now() + Duration::seconds(10));
     ASSERT_TRUE(std::filesystem::exists(pcap)) << dump.output();
     std::string out;
     auto rc = run({"curl", "-sS", "-g", "-o", "/dev/null", "http://10.7.0.2/bytes/20000000", "-o",
@@ -263,7 +216,7 @@ TEST_F(TunOffload, KernelCaptureHasNoBadChecksum) {
     ASSERT_TRUE(rc);
     EXPECT_EQ(*rc, 0) << out;
     dump.signal(SIGINT);
-    loop_.run_until([&] { return dump.poll_exit(); }, loop_.now() + Duration::seconds(10));
+    loop().run_until([&] { return dump.poll_exit(); }, loop().now() + Duration::seconds(10));
     ASSERT_TRUE(dump.exit_status()) << "tcpdump did not stop";
 
     // Every TCP checksum is complete and right, or exactly what a checksum offload leaves. Both
@@ -286,7 +239,7 @@ TEST_F(TunOffload, KernelCaptureHasNoBadChecksum) {
     // The kernel found no segment of ours with a bad checksum, and we none of its.
     EXPECT_EQ(testing::snmp_counter("Tcp", "InCsumErrors"), 0);
     EXPECT_EQ(testing::snmp_counter("Ip", "InHdrErrors"), 0);
-    EXPECT_EQ(stack_->counters().tcp_bad_checksum, 0u);
+    EXPECT_EQ(stack().counters().tcp_bad_checksum, 0u);
 }
 
 }  // namespace

@@ -313,6 +313,36 @@ struct Pair {
             loop.now() + limit);
     }
 
+    // The client writes `data` to connection `c` in pieces of at most `write_size` bytes while
+    // the server accepts from `l` and reads; what the server read once all has arrived or
+    // `limit` has passed (with a test failure then).
+    std::vector<std::uint8_t> transfer(ListenerId l, ConnId c, Bytes data, std::size_t write_size,
+                                       Duration limit) {
+        std::optional<ConnId> s;
+        std::size_t sent = 0;
+        std::vector<std::uint8_t> got;
+        std::array<std::uint8_t, 4096> buf{};
+        EXPECT_TRUE(run_until(
+            [&] {
+                if (!s) {
+                    if (auto a = server.stack.accept(l)) s = *a;
+                }
+                if (sent < data.size()) {
+                    const std::size_t n = std::min(write_size, data.size() - sent);
+                    if (auto k = client.stack.send(c, data.subspan(sent, n))) sent += *k;
+                }
+                while (s) {
+                    const auto n = server.stack.recv(*s, buf);
+                    if (!n || *n == 0) break;
+                    got.insert(got.end(), buf.begin(),
+                               buf.begin() + static_cast<std::ptrdiff_t>(*n));
+                }
+                return got.size() == data.size();
+            },
+            limit));
+        return got;
+    }
+
     dev::SimLink link;
     rt::SimLoop loop{rt::SimLoopConfig{kT0}};
     IpAddress client_addr, server_addr;
@@ -443,26 +473,7 @@ TEST(TwoStacks, BulkTransferArrivesByteIdenticalInFullSizedFrames) {
     std::vector<std::uint8_t> data(300'000);
     for (std::size_t i = 0; i < data.size(); ++i)
         data[i] = static_cast<std::uint8_t>((i * 7919) >> 3);
-    std::optional<ConnId> s;
-    std::size_t sent = 0;
-    std::vector<std::uint8_t> got;
-    std::array<std::uint8_t, 4096> buf{};
-    ASSERT_TRUE(p.run_until(
-        [&] {
-            if (!s) {
-                if (auto a = p.server.stack.accept(*l)) s = *a;
-            }
-            if (sent < data.size()) {
-                if (auto n = p.client.stack.send(*c, Bytes(data).subspan(sent))) sent += *n;
-            }
-            while (s) {
-                const auto n = p.server.stack.recv(*s, buf);
-                if (!n || *n == 0) break;
-                got.insert(got.end(), buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(*n));
-            }
-            return got.size() == data.size();
-        },
-        Duration::seconds(30)));
+    const auto got = p.transfer(*l, *c, data, data.size(), Duration::seconds(30));
     EXPECT_TRUE(got == data);
     EXPECT_EQ(p.client.stack.counters().frames_tx_dropped, 0u);
     EXPECT_EQ(p.link.counters_a_to_b().frames_dropped_oversize, 0u);
@@ -483,27 +494,7 @@ TEST(TwoStacks, OddSizedSegmentsAcrossTheSendRingsWrapCarryRightChecksums) {
     std::vector<std::uint8_t> data(200'001);
     for (std::size_t i = 0; i < data.size(); ++i)
         data[i] = static_cast<std::uint8_t>((i * 7919) >> 3);
-    std::optional<ConnId> s;
-    std::size_t sent = 0;
-    std::vector<std::uint8_t> got;
-    std::array<std::uint8_t, 4096> buf{};
-    ASSERT_TRUE(p.run_until(
-        [&] {
-            if (!s) {
-                if (auto a = p.server.stack.accept(*l)) s = *a;
-            }
-            if (sent < data.size()) {
-                const std::size_t n = std::min<std::size_t>(777, data.size() - sent);
-                if (auto k = p.client.stack.send(*c, Bytes(data).subspan(sent, n))) sent += *k;
-            }
-            while (s) {
-                const auto n = p.server.stack.recv(*s, buf);
-                if (!n || *n == 0) break;
-                got.insert(got.end(), buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(*n));
-            }
-            return got.size() == data.size();
-        },
-        Duration::seconds(60)));
+    const auto got = p.transfer(*l, *c, data, 777, Duration::seconds(60));
     EXPECT_TRUE(got == data);
     EXPECT_EQ(p.server.stack.counters().tcp_bad_checksum, 0u);
     EXPECT_EQ(p.client.stack.connection(*c)->retransmits(), 0u);
