@@ -21,6 +21,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <string>
@@ -296,6 +297,25 @@ class KernelLink {
     stack::Stack& stack() { return *stack_; }
     rt::RealLoop& loop() { return loop_; }
     dev::Tun& tun() { return *tun_; }
+
+    // The kernel's capture of ust0: start `Child dump(KernelLink::tcpdump_argv(pcap))`, then
+    // wait_capturing() runs the loop until tcpdump has written the file's header (at once, with
+    // -U), and stop_capture() sends SIGINT and runs the loop until it has exited; each at most
+    // 10 s, and says whether it happened.
+    static std::vector<std::string> tcpdump_argv(const std::string& pcap) {
+        return {"tcpdump", "-i", "ust0", "-n", "-B", "65536", "-U", "-w", pcap};
+    }
+    bool wait_capturing(Child& dump, const std::string& pcap) {
+        if (!dump.started()) return false;
+        loop_.run_until([&] { return std::filesystem::exists(pcap) || dump.poll_exit(); },
+                        loop_.now() + Duration::seconds(10));
+        return std::filesystem::exists(pcap);
+    }
+    bool stop_capture(Child& dump) {
+        dump.signal(SIGINT);
+        loop_.run_until([&] { return dump.poll_exit(); }, loop_.now() + Duration::seconds(10));
+        return dump.exit_status().has_value();
+    }
 
     // Runs `argv` in the namespace while the loop drives our stack, at most `limit`, calling
     // `each_step` (if any) before each check for its exit; its exit status (nullopt: it could

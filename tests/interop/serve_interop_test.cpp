@@ -242,12 +242,8 @@ TEST_F(ServePeerPlainDevice, KernelCaptureShowsWellFormedTcp) {
     echo_.emplace(*reactor_);
     listen_both(*echo_, 7);
     const std::string pcap = dir_.path() + "/tun.pcap";
-    Child dump({"tcpdump", "-i", "ust0", "-n", "-B", "65536", "-U", "-w", pcap});
-    ASSERT_TRUE(dump.started());
-    // tcpdump is ready once the file exists (it writes the header at once with -U).
-    loop().run_until([&] { return std::filesystem::exists(pcap) || dump.poll_exit(); },
-                     loop().now() + Duration::seconds(10));
-    ASSERT_TRUE(std::filesystem::exists(pcap)) << dump.output();
+    Child dump(testing::KernelLink::tcpdump_argv(pcap));
+    ASSERT_TRUE(link_.wait_capturing(dump, pcap)) << dump.output();
     std::string out;
     auto rc =
         run({"curl", "-sS", "-o", "/dev/null", "http://10.7.0.2/bytes/20000000", "-o", "/dev/null",
@@ -261,9 +257,7 @@ TEST_F(ServePeerPlainDevice, KernelCaptureShowsWellFormedTcp) {
     rc = run({"ping", "-n", "-c", "2", "-i", "0.2", "-s", "4000", kOurs4}, &out);
     ASSERT_TRUE(rc);
     EXPECT_EQ(*rc, 0) << out;
-    dump.signal(SIGINT);
-    loop().run_until([&] { return dump.poll_exit(); }, loop().now() + Duration::seconds(10));
-    ASSERT_TRUE(dump.exit_status()) << "tcpdump did not stop";
+    ASSERT_TRUE(link_.stop_capture(dump)) << "tcpdump did not stop";
 
     // The capture holds the transfers ...
     const auto total = testing::tshark_count(pcap, "tcp");

@@ -198,11 +198,8 @@ TEST_F(TunOffload, WithoutOffloadTheSameTransfersUseOnePacketPerCall) {
 TEST_F(TunOffload, KernelCaptureHasNoBadChecksum) {
     ASSERT_NO_FATAL_FAILURE(open(true));
     const std::string pcap = dir_.path() + "/tun.pcap";
-    Child dump({"tcpdump", "-i", "ust0", "-n", "-B", "65536", "-U", "-w", pcap});
-    ASSERT_TRUE(dump.started());
-    loop().run_until([&] { return std::filesystem::exists(pcap) || dump.poll_exit(); },
-                     loop().now() + Duration::seconds(10));
-    ASSERT_TRUE(std::filesystem::exists(pcap)) << dump.output();
+    Child dump(testing::KernelLink::tcpdump_argv(pcap));
+    ASSERT_TRUE(link_.wait_capturing(dump, pcap)) << dump.output();
     std::string out;
     auto rc = run({"curl", "-sS", "-g", "-o", "/dev/null", "http://10.7.0.2/bytes/20000000", "-o",
                    "/dev/null", "http://[fd07::2]/bytes/5000000"},
@@ -215,9 +212,7 @@ TEST_F(TunOffload, KernelCaptureHasNoBadChecksum) {
     rc = run({"sh", "-c", "head -c 5000000 /dev/zero | nc -N -w 30 fd07::2 9"}, &out);
     ASSERT_TRUE(rc);
     EXPECT_EQ(*rc, 0) << out;
-    dump.signal(SIGINT);
-    loop().run_until([&] { return dump.poll_exit(); }, loop().now() + Duration::seconds(10));
-    ASSERT_TRUE(dump.exit_status()) << "tcpdump did not stop";
+    ASSERT_TRUE(link_.stop_capture(dump)) << "tcpdump did not stop";
 
     // Every TCP checksum is complete and right, or exactly what a checksum offload leaves. Both
     // kinds are there: the kernel's segments (ACKs too) and our joined ones are offloaded, our
