@@ -17,13 +17,15 @@ FaultInjector::FaultInjector(Device& inner, const FaultConfig& config, Rng rng)
     held_.data.resize(capacity_);
 }
 
-void FaultInjector::Buffer::assign(Bytes frame) {
+void FaultInjector::Buffer::assign(Bytes frame, bool frame_trusted) {
     len = frame.size();
+    trusted = frame_trusted;
     if (len != 0) std::memcpy(data.data(), frame.data(), len);
 }
 
-Bytes FaultInjector::deliver(Bytes frame) {
+Bytes FaultInjector::deliver(Bytes frame, bool trusted) {
     ++counters_.frames_out;
+    last_trusted_ = trusted;
     return frame;
 }
 
@@ -31,19 +33,20 @@ std::optional<Bytes> FaultInjector::receive(Instant now) {
     last_now_ = now;
     if (duplicate_pending_) {
         duplicate_pending_ = false;
-        return deliver(duplicate_.view());
+        return deliver(duplicate_.view(), duplicate_.trusted);
     }
     if (holding_ && release_at_ <= now) {
         holding_ = false;
         release_at_ = Instant::never();
-        return deliver(held_.view());
+        return deliver(held_.view(), held_.trusted);
     }
     // Each pass consumes one inner frame, so this ends when the inner device runs dry.
     while (std::optional<Bytes> in = inner_.receive(now)) {
         ++counters_.frames_in;
+        bool trusted = inner_.last_frame_checksum_trusted();
         // No fault can fire: skip the draws (the generator is this injector's own, so nothing
         // else's randomness moves) and hand the frame on as it is.
-        if (faultless_) return deliver(*in);
+        if (faultless_) return deliver(*in, trusted);
         const bool drop = rng_.chance(config_.drop);
         const bool reorder = rng_.chance(config_.reorder);
         const bool corrupt = rng_.chance(config_.corrupt);
@@ -53,29 +56,31 @@ std::optional<Bytes> FaultInjector::receive(Instant now) {
             continue;
         }
         Bytes frame = *in;
-        if (frame.size() > capacity_) return deliver(frame);  // cannot copy: no other fault
+        if (frame.size() > capacity_)
+            return deliver(frame, trusted);  // cannot copy: no other fault
         if (reorder && !holding_) {
-            held_.assign(frame);
+            held_.assign(frame, trusted);
             holding_ = true;
             release_at_ = now + config_.reorder_hold;
             ++counters_.reordered;
             continue;
         }
         if (corrupt && !frame.empty()) {
-            corrupted_.assign(frame);
+            corrupted_.assign(frame, false);
             const std::size_t byte = rng_.below(frame.size());
             const auto bit = static_cast<unsigned>(rng_.below(8));
             corrupted_.data[byte] ^= static_cast<std::uint8_t>(1u << bit);
             frame = corrupted_.view();
+            trusted = false;
             ++counters_.corrupted;
         }
         if (duplicate) {
-            duplicate_.assign(frame);
+            duplicate_.assign(frame, trusted);
             duplicate_pending_ = true;
             ++counters_.duplicated;
         }
         if (holding_) release_at_ = std::min(release_at_, now);  // released after this one
-        return deliver(frame);
+        return deliver(frame, trusted);
     }
     return std::nullopt;
 }

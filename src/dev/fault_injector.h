@@ -52,6 +52,9 @@ class FaultInjector : public Device {
     bool transmit(Bytes frame, Instant now) override { return inner_.transmit(frame, now); }
     Instant poll_at() const override;
     int fd() const override { return inner_.fd(); }
+    // As the inner device said of the frame when it was taken (a held or duplicated frame keeps
+    // its word); never for a corrupted frame, whose damage the checksum must catch.
+    bool last_frame_checksum_trusted() const override { return last_trusted_; }
     void flush(Instant now) override { inner_.flush(now); }
 
     const FaultCounters& counters() const { return counters_; }
@@ -60,11 +63,12 @@ class FaultInjector : public Device {
     struct Buffer {
         std::vector<std::uint8_t> data;
         std::size_t len = 0;
+        bool trusted = false;  // the inner device's last_frame_checksum_trusted() for it
         Bytes view() const { return Bytes(data.data(), len); }
-        void assign(Bytes frame);
+        void assign(Bytes frame, bool frame_trusted);
     };
 
-    Bytes deliver(Bytes frame);
+    Bytes deliver(Bytes frame, bool trusted);
 
     Device& inner_;
     FaultConfig config_;
@@ -78,6 +82,7 @@ class FaultInjector : public Device {
     bool holding_ = false;
     Instant release_at_ = Instant::never();
     Instant last_now_;
+    bool last_trusted_ = false;
     FaultCounters counters_;
 };
 

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <bit>
 #include <cstdint>
+#include <optional>
+#include <utility>
 #include <vector>
 
 #include "dev/sim_link.h"
@@ -172,6 +174,61 @@ TEST(FaultInjector, TransmitPassesThroughUntouched) {
     auto got = link.end_b().receive(Instant::from_micros(0));
     ASSERT_TRUE(got.has_value());
     EXPECT_EQ(Frame(got->begin(), got->end()), f);
+}
+
+// An inner device that says per frame whether its checksum is trusted, as a TUN with virtio-net
+// headers does: here the even-numbered frames are.
+class TrustingDevice : public Device {
+  public:
+    explicit TrustingDevice(std::uint32_t frames) {
+        for (std::uint32_t i = 0; i < frames; ++i)
+            frames_.push_back(numbered(i));
+    }
+    DeviceCaps caps() const override { return DeviceCaps{}; }
+    std::optional<Bytes> receive(Instant) override {
+        if (next_ == frames_.size()) return std::nullopt;
+        trusted_ = next_ % 2 == 0;
+        return Bytes(frames_[next_++]);
+    }
+    bool transmit(Bytes, Instant) override { return true; }
+    Instant poll_at() const override { return Instant::never(); }
+    bool last_frame_checksum_trusted() const override { return trusted_; }
+
+  private:
+    std::vector<Frame> frames_;
+    std::size_t next_ = 0;
+    bool trusted_ = false;
+};
+
+// Each frame handed on (number, trusted) until the injector runs dry.
+std::vector<std::pair<std::uint32_t, bool>> trust_of_frames(FaultInjector& injector) {
+    std::vector<std::pair<std::uint32_t, bool>> out;
+    while (auto f = injector.receive(Instant::from_micros(0)))
+        out.emplace_back(load_be32(f->data()), injector.last_frame_checksum_trusted());
+    return out;
+}
+
+TEST(FaultInjector, AFrameKeepsItsTrustWhenHeldOrDuplicated) {
+    TrustingDevice inner(4);
+    FaultInjector reorder(inner, FaultConfig{.reorder = 1.0}, Rng(3));
+    using P = std::pair<std::uint32_t, bool>;
+    EXPECT_EQ(trust_of_frames(reorder),
+              (std::vector<P>{{1, false}, {0, true}, {3, false}, {2, true}}));
+    TrustingDevice inner2(2);
+    FaultInjector duplicate(inner2, FaultConfig{.duplicate = 1.0}, Rng(3));
+    EXPECT_EQ(trust_of_frames(duplicate),
+              (std::vector<P>{{0, true}, {0, true}, {1, false}, {1, false}}));
+}
+
+// A flipped bit must reach the checksum check: a corrupted frame is never trusted, even when the
+// device vouched for the frame it came from.
+TEST(FaultInjector, ACorruptedFrameIsNeverTrusted) {
+    TrustingDevice inner(50);
+    FaultInjector injector(inner, FaultConfig{.corrupt = 1.0}, Rng(3));
+    const auto got = trust_of_frames(injector);
+    ASSERT_EQ(got.size(), 50u);
+    for (const auto& [n, trusted] : got)
+        EXPECT_FALSE(trusted) << "frame " << n;
 }
 
 }  // namespace
