@@ -62,6 +62,17 @@ std::vector<ConnectionRow> collect_rows(sock::Reactor& reactor,
     }
     const stack::Stack& st = reactor.stack();
     std::vector<ConnectionRow> rows;
+    // Listeners first, as ss prints them: Recv-Q is the accept queue, Send-Q the backlog.
+    st.for_each_listener([&](const stack::Stack::ListenerView& l) {
+        ConnectionRow r;
+        r.state = tcp::State::Listen;
+        r.recv_q = l.accept_queue;
+        r.send_q = l.backlog;
+        r.local = l.local;
+        r.peer.address = l.local.address.is_v6() ? wire::IpAddress(wire::Ipv6Address{})
+                                                 : wire::IpAddress(wire::Ipv4Address{});
+        rows.push_back(r);
+    });
     st.for_each_connection([&](stack::ConnId id) {
         const tcp::Connection* c = st.connection(id);
         const auto local = st.local_endpoint(id);
@@ -89,6 +100,13 @@ std::string format_rows(const std::vector<ConnectionRow>& rows) {
     std::string out = fmt::format("{:<11} {:>8} {:>8} {:<46} {:<46} {}\n", "State", "Recv-Q",
                                   "Send-Q", "Local Address:Port", "Peer Address:Port", "Info");
     for (const ConnectionRow& r : rows) {
+        if (r.state == tcp::State::Listen) {
+            // No peer yet, and no TCB to describe: ss prints the peer as "0.0.0.0:*".
+            const std::string peer = r.peer.address.is_v6() ? "[::]:*" : "0.0.0.0:*";
+            out += fmt::format("{:<11} {:>8} {:>8} {:<46} {}\n", ss_state_name(r.state), r.recv_q,
+                               r.send_q, endpoint_text(r.local), peer);
+            continue;
+        }
         out += fmt::format(
             "{:<11} {:>8} {:>8} {:<46} {:<46} cwnd:{} ssthresh:{} inflight:{} srtt:{} "
             "retrans:{} mss:{}\n",

@@ -29,7 +29,9 @@ struct ConnectionRow {
     std::uint16_t mss = 0;
 };
 
-// A row for every connection the Reactor's Stack holds, as `ss -tan` lists them: those the
+// A row for every listener of the Reactor's Stack (LISTEN: Recv-Q is its accept queue, Send-Q
+// its backlog, the peer the unspecified address), then one for every connection it holds, as
+// `ss -tan` lists them: those the
 // applications hold, those they have closed that the Stack is still finishing (FIN-WAIT-1/2,
 // CLOSING, LAST-ACK, TIME-WAIT), and handshakes not yet accepted (SYN-RECV). Send-Q adds the
 // Reactor's write queue for connections held by one of `sockets` (stale ids are skipped).

@@ -168,6 +168,25 @@ class Stack final : public Pollable {
         for (std::uint32_t i = 0; i < slots_.size(); ++i)
             if (slots_[i].conn) f(ConnId{i, slots_[i].generation});
     }
+    // What `ss -tln` shows of a listener: its address, the backlog it was given and how full its
+    // queues are (handshakes in SYN-RECEIVED, completed connections waiting for accept()).
+    struct ListenerView {
+        ListenerId id;
+        Endpoint local;
+        std::size_t backlog = 0;
+        std::size_t syn_queue = 0;
+        std::size_t accept_queue = 0;
+    };
+    // Calls f(const ListenerView&) for every open listener, in slot order. f may only look.
+    template <class F>
+    void for_each_listener(F&& f) const {
+        for (std::uint32_t i = 0; i < listeners_.size(); ++i) {
+            const ListenerSlot& l = listeners_[i];
+            if (l.live)
+                f(ListenerView{ListenerId{i, l.generation}, l.local, l.backlog, l.syn_queue.size(),
+                               l.accept_queue.size()});
+        }
+    }
     std::size_t interface_count() const { return interfaces_.size(); }
 
   private:

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -340,8 +341,13 @@ TEST(ConnectionTable, ListsTheServersConnections) {
     ASSERT_TRUE(a->read_exact(buf));
     ASSERT_TRUE(net.run_until([&] { return echo.sockets().size() == 2; }));
     const auto rows = collect_rows(*net.server, echo.sockets().ids());
-    ASSERT_EQ(rows.size(), 2u);
-    for (const ConnectionRow& r : rows) {
+    // The listener first (Recv-Q: nothing waits for accept(); Send-Q: its backlog), then the two.
+    ASSERT_EQ(rows.size(), 3u);
+    EXPECT_EQ(rows[0].state, tcp::State::Listen);
+    EXPECT_EQ(rows[0].local.port, 7);
+    EXPECT_EQ(rows[0].recv_q, 0u);
+    EXPECT_GT(rows[0].send_q, 0u);
+    for (const ConnectionRow& r : std::span(rows).subspan(1)) {
         EXPECT_EQ(r.state, tcp::State::Established);
         EXPECT_EQ(r.local.port, 7);
         EXPECT_EQ(r.peer.address, wire::IpAddress(sock::testing::kClientAddr));
@@ -351,11 +357,13 @@ TEST(ConnectionTable, ListsTheServersConnections) {
     const std::string text = format_rows(rows);
     EXPECT_NE(text.find("State"), std::string::npos);
     EXPECT_NE(text.find("ESTAB"), std::string::npos);
+    EXPECT_NE(text.find("LISTEN"), std::string::npos);
+    EXPECT_NE(text.find("0.0.0.0:*"), std::string::npos) << text;
     EXPECT_NE(text.find("10.0.0.1:7"), std::string::npos) << text;
     EXPECT_NE(text.find("10.0.0.2:" + std::to_string(a->local_endpoint()->port)), std::string::npos)
         << text;
     EXPECT_NE(text.find("srtt:"), std::string::npos);
-    EXPECT_NE(text.find("cwnd:" + std::to_string(rows[0].cwnd)), std::string::npos) << text;
+    EXPECT_NE(text.find("cwnd:" + std::to_string(rows[1].cwnd)), std::string::npos) << text;
 }
 
 // `ss -tan` also lists the connections the kernel still finishes after the application let go;
@@ -365,7 +373,8 @@ TEST(ConnectionTable, ListsTheServersConnections) {
 TEST(ConnectionTable, ListsTimeWaitAfterTheServerClosesFirst) {
     Net net;
     HttpServer http(*net.server);
-    ASSERT_TRUE(http.listen(any_port(80)));
+    const auto server = http.listen(any_port(80));
+    ASSERT_TRUE(server);
     auto s = sock::TcpStream::connect(*net.client, Net::server_ep(80));
     ASSERT_TRUE(s);
     const std::uint16_t client_port = s->local_endpoint()->port;
@@ -375,14 +384,20 @@ TEST(ConnectionTable, ListsTimeWaitAfterTheServerClosesFirst) {
     ASSERT_TRUE(net.run_until([&] { return http.stats().closed == 1; }));
     EXPECT_EQ(http.sockets().size(), 0u);
     const auto rows = collect_rows(*net.server, http.sockets().ids());
-    ASSERT_EQ(rows.size(), 1u);
-    EXPECT_EQ(rows[0].state, tcp::State::TimeWait);
-    EXPECT_EQ(rows[0].local, Net::server_ep(80));
-    EXPECT_EQ(rows[0].peer.port, client_port);
-    EXPECT_EQ(rows[0].send_q, 0u);
+    ASSERT_EQ(rows.size(), 2u);  // the listener, then the connection
+    EXPECT_EQ(rows[0].state, tcp::State::Listen);
+    EXPECT_EQ(rows[1].state, tcp::State::TimeWait);
+    EXPECT_EQ(rows[1].local, Net::server_ep(80));
+    EXPECT_EQ(rows[1].peer.port, client_port);
+    EXPECT_EQ(rows[1].send_q, 0u);
     EXPECT_NE(format_rows(rows).find("TIME-WAIT"), std::string::npos) << format_rows(rows);
-    // Once 2 MSL have passed the Stack frees it, and the row is gone.
+    // Once 2 MSL have passed the Stack frees it, and the row is gone; the listener stays until
+    // it is closed.
     net.run_for(Duration::seconds(300));
+    const auto later = collect_rows(*net.server, http.sockets().ids());
+    ASSERT_EQ(later.size(), 1u);
+    EXPECT_EQ(later[0].state, tcp::State::Listen);
+    ASSERT_TRUE(net.server->close_server(*server));
     EXPECT_TRUE(collect_rows(*net.server, http.sockets().ids()).empty());
 }
 

@@ -202,6 +202,7 @@ TEST_F(CommandPeer, ServeAnswersCurlShowsStatAndStopsOnSigterm) {
     }
     EXPECT_NE(table.find("ESTAB"), std::string::npos) << table;
     EXPECT_NE(table.find("10.7.0.2:80"), std::string::npos) << table;
+    EXPECT_NE(table.find("LISTEN"), std::string::npos) << table;  // the HTTP and echo listeners
     EXPECT_NE(table.find("srtt:"), std::string::npos) << table;
     EXPECT_NE(table.find("cwnd:"), std::string::npos) << table;
     ASSERT_EQ(curl.wait(60000), 0) << curl.output();
