@@ -37,7 +37,7 @@ TEST_F(SimCli, BulkSummary) {
     for (const char* line : {
              "ustack sim: bulk over 10 Mbit/s, RTT 20 ms (one-way delay 10 ms), queue 16 frames, "
              "loss 1% (each way)\n",
-             "  CUBIC, SACK on, buffers ",
+             "  CUBIC, SACK on, HyStart++ off, buffers ",
              "seed 3\n",
              "  data           1000000 of 1000000 bytes read, byte-identical: yes\n",
              "  completion     ",
