@@ -131,9 +131,10 @@ std::string format_summary(const RunConfig& c, const RunResult& r) {
                                f.delivered_second_half);
         }
         out += fmt::format(
-            "  retransmits    {} after timeouts; {} fast retransmits; {} RTO events (longest "
-            "chain {})\n",
-            f.last.retransmits, f.last.fast_retransmits, f.last.rto_events, f.longest_rto_chain);
+            "  retransmits    {} segments resent, {} resends lost again; {} fast retransmits; "
+            "{} RTO events (longest chain {})\n",
+            f.last.retransmits, f.last.lost_retransmits, f.last.fast_retransmits, f.last.rto_events,
+            f.longest_rto_chain);
         out += fmt::format("  final cwnd     {} (ssthresh {}), smoothed RTT {}\n",
                            window_text(f.last.cwnd), window_text(f.last.ssthresh),
                            format_duration(f.last.srtt));
