@@ -227,15 +227,8 @@ void LossRecovery::on_rto() {
     const bool first_timeout = !(rto_seen_ && rto_una_ == board_.high_ack());
     rto_seen_ = true;
     rto_una_ = board_.high_ack();
-    // A timeout in the middle of a fast recovery is the same congestion episode: ssthresh was
-    // reduced when it began (RFC 5681 §3.2 step 2, RFC 6675 §5 step 4.2), and recomputing it
-    // from FlightSize, which with SACK counts everything the receiver holds above the holes,
-    // would raise it again (as Linux's tcp_enter_loss, which keeps ssthresh when the timeout
-    // finds the connection in recovery).
-    const bool reduce = first_timeout && state_ != RecoveryState::FastRecovery;
-    // RFC 5681 §3.1 eq. (4) and cwnd = LW = 1 SMSS (RFC 9438 §4.8 for CUBIC); with SACK from
-    // FlightSize capped as for a fast recovery (reduction_base()).
-    cc_.on_rto(reduction_base(), reduce);
+    // RFC 5681 §3.1 eq. (4) and cwnd = LW = 1 SMSS (RFC 9438 §4.8 for CUBIC).
+    cc_.on_rto(board_.flight_size(), first_timeout);
     // RFC 6675 §5.1: "RecoveryPoint MUST be set to HighData", recovery ends, and no new one
     // starts until HighACK reaches it. RFC 6582 §4.1 likewise sets recover.
     recover_ = board_.high_data();

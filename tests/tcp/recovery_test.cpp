@@ -481,25 +481,6 @@ TEST(RtoRecovery, ATimeoutDuringFastRecoveryEndsIt) {
     EXPECT_EQ(snd.r.cwnd(), kMss);
 }
 
-// The timeout belongs to the congestion episode the fast recovery already answered: ssthresh
-// (and CUBIC's W_max) stay as reduced on entry, not recomputed from a FlightSize that counts the
-// SACKed data above the holes (which would raise ssthresh above the reduced one).
-TEST(RtoRecovery, ATimeoutDuringFastRecoveryKeepsItsReduction) {
-    Sender snd(true, CongestionControl::Cubic);
-    snd.pump();  // 0..10000
-    EXPECT_TRUE(snd.ack(0, {blk(1000, 4000)}).entered_recovery);
-    ASSERT_EQ(snd.r.ssthresh(), 7000u);  // 0.7 x 10000
-    snd.pump();
-    snd.ack(0, {blk(5000, 10000), blk(1000, 4000)});
-    snd.pump();  // new data: FlightSize above 10000 now
-    ASSERT_GT(snd.r.flight_size(), 10000u);
-    snd.r.on_rto();
-    EXPECT_EQ(snd.r.state(), RecoveryState::RtoRecovery);
-    EXPECT_EQ(snd.r.ssthresh(), 7000u);
-    EXPECT_EQ(snd.r.congestion().cubic()->w_max(), 10.0);
-    EXPECT_EQ(snd.r.cwnd(), kMss);
-}
-
 TEST(CubicRecovery, FastRetransmitReducesByBetaCubic) {
     Sender snd(false, CongestionControl::Cubic);
     snd.pump();
