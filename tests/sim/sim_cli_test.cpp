@@ -44,6 +44,8 @@ TEST_F(SimCli, BulkSummary) {
              "  goodput        ",
              " Mbit/s (connect to last byte)\n",
              "  retransmits    ",
+             " segments resent, ",
+             " resends lost again; ",
              " fast retransmits; ",
              "  final cwnd     ",
              "smoothed RTT ",
