@@ -62,6 +62,26 @@ TEST_F(SimCli, DelayIsOneWay) {
     EXPECT_TRUE(has(r.out, "  NewReno, SACK off,")) << r.out;
 }
 
+// --hystart and --no-hystart choose RFC 9406 HyStart++ for the initial slow start, the summary
+// says which, and it changes the run (the slow start ends before the queue overflows).
+TEST_F(SimCli, HyStartSwitches) {
+    const CommandResult on = sim("--bytes 20M --rate 100M --rtt 40ms --hystart");
+    ASSERT_EQ(on.exit_code, 0) << on.err;
+    EXPECT_TRUE(has(on.out, "  CUBIC, SACK on, HyStart++ on, ")) << on.out;
+    const CommandResult off = sim("--bytes 20M --rate 100M --rtt 40ms --no-hystart");
+    ASSERT_EQ(off.exit_code, 0) << off.err;
+    EXPECT_TRUE(has(off.out, "  CUBIC, SACK on, HyStart++ off, ")) << off.out;
+    const auto line = [](const std::string& out) {
+        const auto at = out.find("  final cwnd");
+        return out.substr(at, out.find('\n', at) - at);
+    };
+    ASSERT_TRUE(has(on.out, "  final cwnd") && has(off.out, "  final cwnd"));
+    EXPECT_NE(line(on.out), line(off.out));
+    const CommandResult both = sim("--hystart --no-hystart");
+    EXPECT_EQ(both.exit_code, 1);
+    EXPECT_TRUE(has(both.err, "excludes")) << both.err;
+}
+
 TEST_F(SimCli, EchoAndRequestResponse) {
     CommandResult r = sim("--workload echo --bytes 100k --loss 0.02");
     ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -169,10 +189,11 @@ TEST_F(SimCli, HelpNamesTheOptions) {
     const CommandResult r = sim("--help");
     ASSERT_EQ(r.exit_code, 0);
     for (const char* option :
-         {"--workload", "--bytes",   "--request",    "--response", "--count", "--rate",
-          "--delay",    "ONE-WAY",   "--rtt",        "--queue",    "--loss",  "--reorder",
-          "--dup",      "--corrupt", "--cc",         "--no-sack",  "--seed",  "--flows",
-          "--duration", "--pcap",    "--pcap-limit", "--csv",      "--table", "--soak"})
+         {"--workload", "--bytes",   "--request",  "--response", "--count",      "--rate",
+          "--delay",    "ONE-WAY",   "--rtt",      "--queue",    "--loss",       "--reorder",
+          "--dup",      "--corrupt", "--cc",       "--no-sack",  "--hystart",    "--no-hystart",
+          "--seed",     "--flows",   "--duration", "--pcap",     "--pcap-limit", "--csv",
+          "--table",    "--soak"})
         EXPECT_TRUE(has(r.out, option)) << option;
 }
 
