@@ -166,6 +166,12 @@ CLI::App* add_sim_command(CLI::App& app, SimArgs& args) {
         ->type_name("ALGO")
         ->check(CLI::IsMember({"cubic", "newreno"}));
     cmd->add_flag("--no-sack", args.no_sack, "Do not offer SACK (loss recovery is NewReno's)");
+    auto* hystart = cmd->add_flag(
+        "--hystart", args.hystart,
+        "End the initial slow start by RFC 9406 HyStart++ (RTT rise, conservative slow start)");
+    cmd->add_flag("--no-hystart", args.no_hystart,
+                  "End the initial slow start at the first loss (standard RFC 5681 slow start)")
+        ->excludes(hystart);
     cmd->add_option("--seed", args.seed,
                     "Seed of every random choice (ISNs, ports, faults): same seed, same run "
                     "(default 1)")
@@ -269,6 +275,8 @@ int run_sim(const SimArgs& args) {
     }
     c.cc = args.cc == "newreno" ? tcp::CongestionControl::NewReno : tcp::CongestionControl::Cubic;
     c.sack = !args.no_sack;
+    if (args.hystart) c.hystart = true;
+    if (args.no_hystart) c.hystart = false;
     const auto bytes = parse_bytes(args.bytes, 1e13);
     if (!bytes)
         return fail(fmt::format("--bytes {}: not a size (examples: 1500, 10M, 64Ki)", args.bytes));

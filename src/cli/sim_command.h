@@ -26,6 +26,8 @@ struct SimArgs {
     std::string corrupt = "0";
     std::string cc = "cubic";
     bool no_sack = false;
+    bool hystart = false;     // --hystart
+    bool no_hystart = false;  // --no-hystart
     std::uint64_t seed = 1;
     std::uint32_t flows = 1;
     std::string duration;

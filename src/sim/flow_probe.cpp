@@ -20,6 +20,8 @@ void FlowProbe::observe(const stack::Stack& stack, stack::ConnId conn, Instant n
     s.rwnd = c->snd_wnd();
     s.retransmits = c->retransmits();
     s.fast_retransmits = c->fast_retransmits();
+    if (const tcp::LossRecovery* r = c->loss_recovery())
+        s.lost_retransmits = r->scoreboard().lost_retransmissions();
     s.rto_events = c->rto_events();
     s.smss = c->smss();
     if (c->state() != tcp::State::SynSent && c->state() != tcp::State::SynReceived) {

@@ -20,7 +20,10 @@ struct FlowSample {
     Duration srtt = Duration::zero();    // zero before the first RTT sample
     std::uint32_t rwnd = 0;              // SND.WND: the window the receiver last offered
     std::uint64_t bytes_acked = 0;       // data bytes acknowledged (SYN and FIN not counted)
-    std::uint32_t retransmits = 0;       // segments resent after a timeout
+    std::uint32_t retransmits = 0;       // segments sent again, for whatever reason (timeouts,
+                                         // fast retransmits, SACK recovery, rescues)
+    std::uint32_t lost_retransmits = 0;  // retransmissions found lost and owed again (RFC 8985
+                                         // rule in the SACK scoreboard)
     std::uint32_t fast_retransmits = 0;  // fast recoveries entered
     std::uint32_t rto_events = 0;        // retransmission timer expiries
     std::uint32_t smss = 0;              // RFC 5681 SMSS (send MSS less the timestamps option)

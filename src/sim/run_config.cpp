@@ -46,6 +46,7 @@ tcp::Config RunConfig::tcp_config() const {
     tcp::Config c;
     c.congestion = cc;
     c.sack = sack;
+    c.hystart = hystart;
     std::size_t buffer = buffer_bytes;
     if (buffer == 0) {
         const std::uint64_t need = 2 * (link.bdp_bytes() + link.queue() * kFrameBytes);
@@ -98,6 +99,7 @@ std::string RunConfig::command_line() const {
     if (link.corrupt > 0) s += " --corrupt " + fraction(link.corrupt);
     s += cc == tcp::CongestionControl::Cubic ? " --cc cubic" : " --cc newreno";
     if (!sack) s += " --no-sack";
+    if (hystart != tcp::Config{}.hystart) s += hystart ? " --hystart" : " --no-hystart";
     switch (workload) {
         case Workload::Bulk:
             if (duration > Duration::zero())

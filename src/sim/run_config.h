@@ -45,6 +45,8 @@ struct RunConfig {
     LinkParams link;
     tcp::CongestionControl cc = tcp::CongestionControl::Cubic;
     bool sack = true;
+    // RFC 9406 HyStart++ for the initial slow start (tcp::Config::hystart).
+    bool hystart = tcp::Config{}.hystart;
 
     // Bulk: bytes per flow, unless `duration` is non-zero (then each flow sends as fast as it
     // can for that long, then closes). Echo: the bytes the client streams (and gets back).

@@ -13,7 +13,10 @@ RttEstimator::RttEstimator(RttConfig config)
 
 Duration RttEstimator::computed_rto() const {
     // RFC 6298 §2.2/§2.3: RTO <- SRTT + max (G, K*RTTVAR), K = 4.
-    const Duration rto = srtt_ + std::max(config_.granularity, rttvar_ * 4);
+    Duration var = std::max(config_.granularity, rttvar_ * 4);
+    // Deviation (Linux, RttConfig::linux_like()): the minimum applies to the variation term.
+    if (config_.min_rto_over_srtt) var = std::max(var, config_.min_rto);
+    const Duration rto = srtt_ + var;
     // RFC 6298 §2.4 (minimum) and §2.5 (maximum).
     return std::clamp(rto, config_.min_rto, std::max(config_.min_rto, config_.max_rto));
 }

@@ -17,15 +17,23 @@ struct RttConfig {
     // RFC 6298 §2.3: G, the clock granularity. Our clock counts µs, but timers fire from a loop
     // polling at millisecond resolution, so G is 1 ms.
     Duration granularity = Duration::millis(1);
+    // Whether min_rto bounds the variation term instead of the whole RTO: RTO <- SRTT +
+    // max(G, K*RTTVAR, min_rto) rather than max(min_rto, SRTT + max(G, K*RTTVAR)).
+    bool min_rto_over_srtt = false;
 
     // The letter of RFC 6298 (the defaults above).
     static constexpr RttConfig rfc6298() { return RttConfig{}; }
     // Deviation: Linux uses a 200 ms minimum RTO (TCP_RTO_MIN) instead of RFC 6298 §2.4's 1 s;
     // with modern RTTs 1 s makes every tail loss cost a second, and peers we interoperate with
-    // expect Linux timing.
+    // expect Linux timing. As Linux (tcp_rtt_estimator keeps rttvar_us >= tcp_rto_min_us,
+    // __tcp_set_rto adds it to SRTT), the 200 ms bound the variation term, so RTO >= SRTT +
+    // 200 ms: with timestamps every ACK gives a sample and RTTVAR decays to almost nothing
+    // while the RTT creeps up with a filling queue, and an RTO of barely SRTT then fires while
+    // a fast retransmission queued behind that queue is still on its way back.
     static constexpr RttConfig linux_like() {
         RttConfig c;
         c.min_rto = Duration::millis(200);
+        c.min_rto_over_srtt = true;
         return c;
     }
 };

@@ -51,8 +51,6 @@ struct KnownShortfall {
     double loss_pct;
 };
 constexpr KnownShortfall kBelowBar[] = {
-    {10, 100, 0},
-    {10, 300, 0},
     {100, 1, 5},
     {1000, 300, 0},
 };

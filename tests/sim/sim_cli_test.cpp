@@ -37,13 +37,15 @@ TEST_F(SimCli, BulkSummary) {
     for (const char* line : {
              "ustack sim: bulk over 10 Mbit/s, RTT 20 ms (one-way delay 10 ms), queue 16 frames, "
              "loss 1% (each way)\n",
-             "  CUBIC, SACK on, buffers ",
+             "  CUBIC, SACK on, HyStart++ off, buffers ",
              "seed 3\n",
              "  data           1000000 of 1000000 bytes read, byte-identical: yes\n",
              "  completion     ",
              "  goodput        ",
              " Mbit/s (connect to last byte)\n",
              "  retransmits    ",
+             " segments resent, ",
+             " resends lost again; ",
              " fast retransmits; ",
              "  final cwnd     ",
              "smoothed RTT ",
@@ -58,6 +60,26 @@ TEST_F(SimCli, DelayIsOneWay) {
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_TRUE(has(r.out, "RTT 60 ms (one-way delay 30 ms)")) << r.out;
     EXPECT_TRUE(has(r.out, "  NewReno, SACK off,")) << r.out;
+}
+
+// --hystart and --no-hystart choose RFC 9406 HyStart++ for the initial slow start, the summary
+// says which, and it changes the run (the slow start ends before the queue overflows).
+TEST_F(SimCli, HyStartSwitches) {
+    const CommandResult on = sim("--bytes 20M --rate 100M --rtt 40ms --hystart");
+    ASSERT_EQ(on.exit_code, 0) << on.err;
+    EXPECT_TRUE(has(on.out, "  CUBIC, SACK on, HyStart++ on, ")) << on.out;
+    const CommandResult off = sim("--bytes 20M --rate 100M --rtt 40ms --no-hystart");
+    ASSERT_EQ(off.exit_code, 0) << off.err;
+    EXPECT_TRUE(has(off.out, "  CUBIC, SACK on, HyStart++ off, ")) << off.out;
+    const auto line = [](const std::string& out) {
+        const auto at = out.find("  final cwnd");
+        return out.substr(at, out.find('\n', at) - at);
+    };
+    ASSERT_TRUE(has(on.out, "  final cwnd") && has(off.out, "  final cwnd"));
+    EXPECT_NE(line(on.out), line(off.out));
+    const CommandResult both = sim("--hystart --no-hystart");
+    EXPECT_EQ(both.exit_code, 1);
+    EXPECT_TRUE(has(both.err, "excludes")) << both.err;
 }
 
 TEST_F(SimCli, EchoAndRequestResponse) {
@@ -167,10 +189,11 @@ TEST_F(SimCli, HelpNamesTheOptions) {
     const CommandResult r = sim("--help");
     ASSERT_EQ(r.exit_code, 0);
     for (const char* option :
-         {"--workload", "--bytes",   "--request",    "--response", "--count", "--rate",
-          "--delay",    "ONE-WAY",   "--rtt",        "--queue",    "--loss",  "--reorder",
-          "--dup",      "--corrupt", "--cc",         "--no-sack",  "--seed",  "--flows",
-          "--duration", "--pcap",    "--pcap-limit", "--csv",      "--table", "--soak"})
+         {"--workload", "--bytes",   "--request",  "--response", "--count",      "--rate",
+          "--delay",    "ONE-WAY",   "--rtt",      "--queue",    "--loss",       "--reorder",
+          "--dup",      "--corrupt", "--cc",       "--no-sack",  "--hystart",    "--no-hystart",
+          "--seed",     "--flows",   "--duration", "--pcap",     "--pcap-limit", "--csv",
+          "--table",    "--soak"})
         EXPECT_TRUE(has(r.out, option)) << option;
 }
 

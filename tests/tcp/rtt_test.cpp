@@ -76,13 +76,29 @@ TEST(Rtt, RfcModeRoundsRtoUpToOneSecond) {
     EXPECT_EQ(rtt.rto(), Duration::seconds(1));
 }
 
-TEST(Rtt, LinuxModeFloorsRtoAt200Milliseconds) {
+TEST(Rtt, LinuxModeAddsAtLeast200MillisecondsToSrtt) {
     RttEstimator rtt(RttConfig::linux_like());
-    rtt.sample(ms(10), false);  // computed 30 ms
-    EXPECT_EQ(rtt.rto(), ms(200));
+    rtt.sample(ms(10), false);  // SRTT 10 ms, 4 x RTTVAR 20 ms < 200 ms
+    EXPECT_EQ(rtt.rto(), ms(210));
     rtt.sample(ms(100), false);
-    // RTTVAR = (3*5 + 90)/4 = 26.25 ms, SRTT = (70 + 100)/8 = 21.25 ms: RTO 126.25 ms < 200.
-    EXPECT_EQ(rtt.rto(), ms(200));
+    // RTTVAR = (3*5 + 90)/4 = 26.25 ms (x4 = 105 ms < 200), SRTT = (70 + 100)/8 = 21.25 ms.
+    EXPECT_EQ(rtt.rto(), us(221250));
+}
+
+// As Linux: a steady RTT (timestamps give a sample per ACK) decays RTTVAR to almost nothing, yet
+// the RTO stays 200 ms above SRTT rather than falling to SRTT itself once SRTT is above 200 ms,
+// so a retransmission queued behind a standing queue does not time out while on its way.
+TEST(Rtt, LinuxModeRtoStaysAboveSrttWhenTheVarianceDecays) {
+    RttEstimator rtt(RttConfig::linux_like());
+    for (int i = 0; i < 200; ++i)
+        rtt.sample(ms(300), false);
+    ASSERT_LT(rtt.rttvar(), ms(1));
+    EXPECT_EQ(rtt.rto(), ms(500));
+    // The letter of RFC 6298 (1 s minimum on the whole RTO) is unchanged.
+    RttEstimator rfc(RttConfig::rfc6298());
+    for (int i = 0; i < 200; ++i)
+        rfc.sample(ms(300), false);
+    EXPECT_EQ(rfc.rto(), Duration::seconds(1));
 }
 
 TEST(Rtt, RtoIsCappedAtSixtySeconds) {
