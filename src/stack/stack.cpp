@@ -24,6 +24,10 @@ constexpr std::size_t kMaxSegmentsPerPoll = 4096;
 // Sets of send and receive rings a Stack keeps from freed connections for the next ones: a
 // server's churn of short connections reuses them; at the default 64 KiB + 64 KiB, 2 MiB at most.
 constexpr std::size_t kSpareRings = 16;
+// Demux nodes a Stack keeps from reaped connections (a node is a 4-tuple and a slot index, some
+// 64 bytes): enough for a burst of short connections whose client ends wait out TIME-WAIT
+// together (4096 nodes, 256 KiB at most), so opening one does not allocate once warm.
+constexpr std::size_t kSpareNodes = 4096;
 // RFC 8200 §5: every IPv6 link carries 1280-byte packets; 1280 - 40 - 20 is the MSS to assume
 // when the peer sends none (the IPv6 counterpart of RFC 9293 §3.7.1's 536).
 constexpr std::uint16_t kIpv6DefaultPeerMss = 1220;
@@ -125,7 +129,7 @@ Stack::Stack(const StackConfig& config)
       reassembly_v4_(config.reassembly_v4),
       reassembly_v6_(config.reassembly_v6) {
     spare_rings_.reserve(kSpareRings);
-    spare_nodes_.reserve(kSpareRings);
+    spare_nodes_.reserve(64);
     next_ephemeral_ = rng_.next_u32();
     if (config_.ephemeral_last < config_.ephemeral_first)
         std::swap(config_.ephemeral_first, config_.ephemeral_last);
@@ -305,7 +309,7 @@ void Stack::touch(std::uint32_t index) {
 void Stack::reap(std::uint32_t index) {
     ConnSlot& s = slots_[index];
     const ConnId id{index, s.generation};
-    if (auto node = demux_.extract(s.tuple); node && spare_nodes_.size() < kSpareRings) {
+    if (auto node = demux_.extract(s.tuple); node && spare_nodes_.size() < kSpareNodes) {
         spare_nodes_.push_back(std::move(node));
     }
     if (last_demux_ && last_demux_->index == index) last_demux_.reset();
@@ -631,9 +635,11 @@ void Stack::poll(Instant now) {
     for (const std::uint32_t i : visit_) {
         ConnSlot& s = slots_[i];
         if (!s.conn) continue;
-        if (s.conn->poll_at() <= now) {
+        Instant at = s.conn->poll_at();
+        if (at <= now) {
             s.touched = true;  // poll_transmit runs the timers, which may change the state
             transmit_connection(i, now);
+            at = s.conn->poll_at();
         }
         if (s.touched) {
             s.touched = false;
@@ -643,7 +649,7 @@ void Stack::poll(Instant now) {
             reap(i);
             continue;
         }
-        timers_.set(i, s.conn->poll_at());
+        timers_.set(i, at);
     }
     // The end of the transmit burst: a device holding segments back to join them sends them.
     for (const Interface& f : interfaces_)

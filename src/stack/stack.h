@@ -323,7 +323,7 @@ class Stack final : public Pollable {
     std::vector<tcp::Rings> spare_rings_;
     std::size_t live_connections_ = 0;
     std::unordered_map<FourTuple, std::uint32_t, TupleHash> demux_;
-    // Nodes of demux_ taken out with reaped connections (at most kSpareRings), reused by the
+    // Nodes of demux_ taken out with reaped connections (at most kSpareNodes), reused by the
     // next ones demux_learns, so that does not allocate once warm either.
     std::vector<std::unordered_map<FourTuple, std::uint32_t, TupleHash>::node_type> spare_nodes_;
     // The last 4-tuple demux_ found and its slot; always an entry of demux_ (reap clears it).
