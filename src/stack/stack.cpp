@@ -106,7 +106,7 @@ std::size_t Stack::TupleHash::operator()(const FourTuple& t) const {
     n += put_address(buf.data() + n, t.remote);
     store_be16(buf.data() + n, t.remote_port);
     n += 2;
-    return static_cast<std::size_t>(siphash24(key, Bytes(buf.data(), n)));
+    return static_cast<std::size_t>(siphash13(key, Bytes(buf.data(), n)));
 }
 
 std::size_t Stack::EndpointHash::operator()(const Endpoint& e) const {
@@ -114,7 +114,7 @@ std::size_t Stack::EndpointHash::operator()(const Endpoint& e) const {
     std::size_t n = put_address(buf.data(), e.address);
     store_be16(buf.data() + n, e.port);
     n += 2;
-    return static_cast<std::size_t>(siphash24(key, Bytes(buf.data(), n)));
+    return static_cast<std::size_t>(siphash13(key, Bytes(buf.data(), n)));
 }
 
 // The Rng is drawn in a fixed order (ISN secret, port secret, hash keys, first port step), so a

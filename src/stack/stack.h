@@ -192,7 +192,8 @@ class Stack final : public Pollable {
         std::uint16_t remote_port = 0;
         bool operator==(const FourTuple&) const = default;
     };
-    // Keyed (SipHash) so a peer cannot choose 4-tuples that collide in the demux table.
+    // Keyed (SipHash-1-3, as hash tables use it) so a peer cannot choose 4-tuples that collide in
+    // the demux table.
     struct TupleHash {
         SipHashKey key;
         std::size_t operator()(const FourTuple& t) const;
