@@ -10,18 +10,15 @@ void DeadlineHeap::set(std::uint32_t index, Instant at) {
     }
     if (index >= pos_.size()) pos_.resize(std::size_t{index} + 1, kAbsent);
     if (pos_[index] == kAbsent) {
-        heap_.push_back(Entry{at, index});
-        pos_[index] = static_cast<std::uint32_t>(heap_.size() - 1);
-        sift_up(heap_.size() - 1);
+        heap_.emplace_back();
+        sift_up(heap_.size() - 1, Entry{at, index});
         return;
     }
     const std::size_t p = pos_[index];
-    const Instant before = heap_[p].at;
-    heap_[p].at = at;
-    if (at < before) {
-        sift_up(p);
+    if (at < heap_[p].at) {
+        sift_up(p, Entry{at, index});
     } else {
-        sift_down(p);
+        sift_down(p, Entry{at, index});
     }
 }
 
@@ -41,8 +38,9 @@ void DeadlineHeap::place(std::size_t pos, const Entry& e) {
     pos_[e.index] = static_cast<std::uint32_t>(pos);
 }
 
-void DeadlineHeap::sift_up(std::size_t pos) {
-    const Entry e = heap_[pos];
+// The entry moving travels in registers and is stored once where it lands: building it in heap_
+// and reading it back at once (a narrower store than the load) stalls store forwarding.
+void DeadlineHeap::sift_up(std::size_t pos, Entry e) {
     while (pos > 0) {
         const std::size_t parent = (pos - 1) / 2;
         if (!(e.at < heap_[parent].at)) break;
@@ -52,8 +50,7 @@ void DeadlineHeap::sift_up(std::size_t pos) {
     place(pos, e);
 }
 
-void DeadlineHeap::sift_down(std::size_t pos) {
-    const Entry e = heap_[pos];
+void DeadlineHeap::sift_down(std::size_t pos, Entry e) {
     const std::size_t n = heap_.size();
     for (;;) {
         std::size_t child = 2 * pos + 1;
@@ -72,11 +69,10 @@ void DeadlineHeap::erase_at(std::size_t pos) {
     heap_.pop_back();
     if (pos == heap_.size()) return;  // it was the last entry
     // The last entry fills the hole and moves whichever way restores the order.
-    place(pos, last);
     if (pos > 0 && last.at < heap_[(pos - 1) / 2].at) {
-        sift_up(pos);
+        sift_up(pos, last);
     } else {
-        sift_down(pos);
+        sift_down(pos, last);
     }
 }
 

@@ -41,8 +41,9 @@ class DeadlineHeap {
     };
 
     void place(std::size_t pos, const Entry& e);
-    void sift_up(std::size_t pos);
-    void sift_down(std::size_t pos);
+    // Moves `e`, which belongs at the hole `pos`, up or down to its place.
+    void sift_up(std::size_t pos, Entry e);
+    void sift_down(std::size_t pos, Entry e);
     void erase_at(std::size_t pos);
 
     std::vector<Entry> heap_;         // heap_[0] earliest; heap_[(p - 1) / 2].at <= heap_[p].at

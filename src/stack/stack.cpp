@@ -669,7 +669,14 @@ void Stack::collect_events(std::uint32_t index) {
     // Read in place (the queue is a few hundred bytes; most polls add nothing to it).
     const tcp::Events& events = s.conn->events();
     for (const tcp::Event& e : events) {
-        events_.push_back(Event{id, to_stack_kind(e.kind), e.from, e.to, e.error});
+        // Written in place field by field: an Event built on the stack and copied in is read
+        // back wider than it was written, which stalls store forwarding on every event.
+        Event& out = events_.emplace_back();
+        out.source = id;
+        out.kind = to_stack_kind(e.kind);
+        out.from = e.from;
+        out.to = e.to;
+        out.error = e.error;
         if (e.kind != tcp::EventKind::Connected || !s.listener) continue;
         // The handshake of a listener's connection completed: SYN queue -> accept queue.
         ListenerSlot* l = listener_slot(*s.listener);
