@@ -34,14 +34,19 @@ struct SipState {
         v2 = std::rotl(v2, 32);
     }
 
-    // Compression of one message word m with c = 2 rounds.
+    // Compression of one message word m with c rounds.
+    template <int c>
     void compress(std::uint64_t m) {
         v3 ^= m;
-        round();
-        round();
+        for (int i = 0; i < c; ++i)
+            round();
         v0 ^= m;
     }
 };
+
+// SipHash-c-d(key, message), the paper's §2 with c compression and d finalization rounds.
+template <int c, int d>
+std::uint64_t siphash(const SipHashKey& key, Bytes message);
 
 }  // namespace
 
@@ -49,7 +54,10 @@ SipHashKey SipHashKey::from_bytes(std::span<const std::uint8_t, 16> key) {
     return SipHashKey{load_le64(key.data()), load_le64(key.data() + 8)};
 }
 
-std::uint64_t siphash24(const SipHashKey& key, Bytes message) {
+namespace {
+
+template <int c, int d>
+std::uint64_t siphash(const SipHashKey& key, Bytes message) {
     // Initialization: the key xored with "somepseudorandomlygeneratedbytes".
     SipState s{key.k0 ^ 0x736f6d6570736575ULL, key.k1 ^ 0x646f72616e646f6dULL,
                key.k0 ^ 0x6c7967656e657261ULL, key.k1 ^ 0x7465646279746573ULL};
@@ -57,7 +65,7 @@ std::uint64_t siphash24(const SipHashKey& key, Bytes message) {
     // Compression: the message as little-endian 64-bit words.
     const std::size_t full_words = message.size() / 8;
     for (std::size_t i = 0; i < full_words; ++i)
-        s.compress(load_le64(message.data() + 8 * i));
+        s.template compress<c>(load_le64(message.data() + 8 * i));
 
     // The last word holds the 0..7 remaining bytes and, in its top byte, the length mod 256.
     std::uint64_t last = static_cast<std::uint64_t>(message.size() & 0xff) << 56;
@@ -65,13 +73,23 @@ std::uint64_t siphash24(const SipHashKey& key, Bytes message) {
     for (std::size_t i = 0; i < tail; ++i) {
         last |= static_cast<std::uint64_t>(message[8 * full_words + i]) << (8 * i);
     }
-    s.compress(last);
+    s.template compress<c>(last);
 
-    // Finalization: xor 0xff into v2, d = 4 rounds, and fold the state.
+    // Finalization: xor 0xff into v2, d rounds, and fold the state.
     s.v2 ^= 0xff;
-    for (int i = 0; i < 4; ++i)
+    for (int i = 0; i < d; ++i)
         s.round();
     return s.v0 ^ s.v1 ^ s.v2 ^ s.v3;
+}
+
+}  // namespace
+
+std::uint64_t siphash24(const SipHashKey& key, Bytes message) {
+    return siphash<2, 4>(key, message);
+}
+
+std::uint64_t siphash13(const SipHashKey& key, Bytes message) {
+    return siphash<1, 3>(key, message);
 }
 
 }  // namespace ustack

@@ -1,4 +1,5 @@
-// SipHash-2-4 with 64-bit output (Aumasson & Bernstein, "SipHash: a fast short-input PRF", 2012).
+// SipHash-2-4 and SipHash-1-3 with 64-bit output (Aumasson & Bernstein, "SipHash: a fast
+// short-input PRF", 2012).
 #pragma once
 
 #include <cstdint>
@@ -16,7 +17,11 @@ struct SipHashKey {
     static SipHashKey from_bytes(std::span<const std::uint8_t, 16> key);
 };
 
-// SipHash-2-4(key, message): two compression rounds per word, four finalization rounds.
+// SipHash-2-4(key, message): two compression rounds per word, four finalization rounds. The PRF
+// for secrets that must not be guessed (RFC 6528 ISNs, RFC 6056 port offsets).
 std::uint64_t siphash24(const SipHashKey& key, Bytes message);
+// SipHash-1-3: one compression and three finalization rounds, the variant hash tables use
+// against flooding with chosen keys (Linux's siphash_1u64.., Rust's HashMap); not for secrets.
+std::uint64_t siphash13(const SipHashKey& key, Bytes message);
 
 }  // namespace ustack

@@ -24,6 +24,10 @@ constexpr std::size_t kMaxSegmentsPerPoll = 4096;
 // Sets of send and receive rings a Stack keeps from freed connections for the next ones: a
 // server's churn of short connections reuses them; at the default 64 KiB + 64 KiB, 2 MiB at most.
 constexpr std::size_t kSpareRings = 16;
+// Demux nodes a Stack keeps from reaped connections (a node is a 4-tuple and a slot index, some
+// 64 bytes): enough for a burst of short connections whose client ends wait out TIME-WAIT
+// together (4096 nodes, 256 KiB at most), so opening one does not allocate once warm.
+constexpr std::size_t kSpareNodes = 4096;
 // RFC 8200 §5: every IPv6 link carries 1280-byte packets; 1280 - 40 - 20 is the MSS to assume
 // when the peer sends none (the IPv6 counterpart of RFC 9293 §3.7.1's 536).
 constexpr std::uint16_t kIpv6DefaultPeerMss = 1220;
@@ -102,7 +106,7 @@ std::size_t Stack::TupleHash::operator()(const FourTuple& t) const {
     n += put_address(buf.data() + n, t.remote);
     store_be16(buf.data() + n, t.remote_port);
     n += 2;
-    return static_cast<std::size_t>(siphash24(key, Bytes(buf.data(), n)));
+    return static_cast<std::size_t>(siphash13(key, Bytes(buf.data(), n)));
 }
 
 std::size_t Stack::EndpointHash::operator()(const Endpoint& e) const {
@@ -110,7 +114,7 @@ std::size_t Stack::EndpointHash::operator()(const Endpoint& e) const {
     std::size_t n = put_address(buf.data(), e.address);
     store_be16(buf.data() + n, e.port);
     n += 2;
-    return static_cast<std::size_t>(siphash24(key, Bytes(buf.data(), n)));
+    return static_cast<std::size_t>(siphash13(key, Bytes(buf.data(), n)));
 }
 
 // The Rng is drawn in a fixed order (ISN secret, port secret, hash keys, first port step), so a
@@ -125,7 +129,7 @@ Stack::Stack(const StackConfig& config)
       reassembly_v4_(config.reassembly_v4),
       reassembly_v6_(config.reassembly_v6) {
     spare_rings_.reserve(kSpareRings);
-    spare_nodes_.reserve(kSpareRings);
+    spare_nodes_.reserve(64);
     next_ephemeral_ = rng_.next_u32();
     if (config_.ephemeral_last < config_.ephemeral_first)
         std::swap(config_.ephemeral_first, config_.ephemeral_last);
@@ -266,6 +270,7 @@ void Stack::free_slot(std::uint32_t index) {
     s.path_mtu = 0;
     s.user_owned = false;
     s.touched = false;
+    timers_.remove(index);
     // A new generation makes every outstanding ConnId for this slot stale; 0 is never used.
     if (++s.generation == 0) s.generation = 1;
     free_slots_.push_back(index);
@@ -293,10 +298,18 @@ void Stack::learn_tuple(const FourTuple& tuple, std::uint32_t index) {
     demux_.insert(std::move(node));
 }
 
+void Stack::touch(std::uint32_t index) {
+    ConnSlot& s = slots_[index];
+    if (s.touched) return;
+    s.touched = true;
+    dirty_.push_back(index);
+    timers_.remove(index);
+}
+
 void Stack::reap(std::uint32_t index) {
     ConnSlot& s = slots_[index];
     const ConnId id{index, s.generation};
-    if (auto node = demux_.extract(s.tuple); node && spare_nodes_.size() < kSpareRings) {
+    if (auto node = demux_.extract(s.tuple); node && spare_nodes_.size() < kSpareNodes) {
         spare_nodes_.push_back(std::move(node));
     }
     if (last_demux_ && last_demux_->index == index) last_demux_.reset();
@@ -395,7 +408,7 @@ Result<void> Stack::close_listener(ListenerId listener) {
     auto drop = [&](ConnId id) {
         if (ConnSlot* s = slot(id)) {
             s->listener.reset();
-            s->touched = true;
+            touch(id.index);
             (void)s->conn->abort();
         }
     };
@@ -485,7 +498,7 @@ Result<ConnId> Stack::connect(const Endpoint& remote, Instant now, const Connect
     s.path_mtu = interfaces_[r->iface].mtu;
     s.listener.reset();
     s.user_owned = true;
-    s.touched = true;
+    touch(index);
     learn_tuple(s.tuple, index);
     return ConnId{index, s.generation};
 }
@@ -495,21 +508,21 @@ Result<ConnId> Stack::connect(const Endpoint& remote, Instant now, const Connect
 Result<std::size_t> Stack::send(ConnId id, Bytes data) {
     ConnSlot* s = slot(id);
     if (s == nullptr || !s->user_owned) return fail(Errc::BadHandle);
-    s->touched = true;
+    touch(id.index);
     return s->conn->send(data);
 }
 
 Result<std::size_t> Stack::recv(ConnId id, MutBytes out) {
     ConnSlot* s = slot(id);
     if (s == nullptr || !s->user_owned) return fail(Errc::BadHandle);
-    s->touched = true;
+    touch(id.index);
     return s->conn->recv(out);
 }
 
 Result<void> Stack::shutdown(ConnId id) {
     ConnSlot* s = slot(id);
     if (s == nullptr || !s->user_owned) return fail(Errc::BadHandle);
-    s->touched = true;
+    touch(id.index);
     return s->conn->shutdown_write();
 }
 
@@ -517,7 +530,7 @@ Result<void> Stack::close(ConnId id) {
     ConnSlot* s = slot(id);
     if (s == nullptr || !s->user_owned) return fail(Errc::BadHandle);
     s->user_owned = false;  // the Stack finishes the close and frees the slot at CLOSED
-    s->touched = true;
+    touch(id.index);
     const Result<void> r = s->conn->close();
     // Closing a connection that already ended (reset, timed out) only releases the handle.
     if (!r && s->conn->state() == tcp::State::Closed) return {};
@@ -528,7 +541,7 @@ Result<void> Stack::abort(ConnId id) {
     ConnSlot* s = slot(id);
     if (s == nullptr || !s->user_owned) return fail(Errc::BadHandle);
     s->user_owned = false;
-    s->touched = true;
+    touch(id.index);
     const Result<void> r = s->conn->abort();
     if (!r && s->conn->state() == tcp::State::Closed) return {};
     return r;
@@ -559,7 +572,9 @@ const tcp::Connection* Stack::connection(ConnId id) const {
 
 tcp::Connection* Stack::connection(ConnId id) {
     ConnSlot* s = slot(id);
-    return s == nullptr ? nullptr : &*s->conn;
+    if (s == nullptr) return nullptr;
+    touch(id.index);  // the caller may change it (set_no_delay, ...)
+    return &*s->conn;
 }
 
 Result<std::optional<Errc>> Stack::soft_error(ConnId id) const {
@@ -580,7 +595,11 @@ Instant Stack::poll_at() const {
     Instant at = std::min(reassembly_v4_.poll_at(), reassembly_v6_.poll_at());
     for (const Interface& f : interfaces_)
         at = std::min(at, f.device->poll_at());
-    for (const ConnSlot& s : slots_) {
+    // An untouched connection's deadline is the one poll() recorded after its last visit (nothing
+    // has changed it since); a touched one is asked.
+    at = std::min(at, timers_.earliest());
+    for (const std::uint32_t i : dirty_) {
+        const ConnSlot& s = slots_[i];
         if (!s.conn) continue;
         // A finished connection the Stack may free: poll once more to reap it.
         if (s.conn->finished() && !s.user_owned) return last_now_;
@@ -606,18 +625,31 @@ void Stack::poll(Instant now) {
     };
     reassembly_v4_.expire(now, expired);
     reassembly_v6_.expire(now, expired);
-    for (std::uint32_t i = 0; i < slots_.size(); ++i) {
+    // Only touched and due connections can have anything to do; they are visited in slot order,
+    // as a walk over every slot would visit them (so the order of what they send is the same).
+    visit_.clear();
+    visit_.swap(dirty_);
+    timers_.take_due(now, visit_);
+    std::sort(visit_.begin(), visit_.end());
+    visit_.erase(std::unique(visit_.begin(), visit_.end()), visit_.end());
+    for (const std::uint32_t i : visit_) {
         ConnSlot& s = slots_[i];
         if (!s.conn) continue;
-        if (s.conn->poll_at() <= now) {
+        Instant at = s.conn->poll_at();
+        if (at <= now) {
             s.touched = true;  // poll_transmit runs the timers, which may change the state
             transmit_connection(i, now);
+            at = s.conn->poll_at();
         }
         if (s.touched) {
             s.touched = false;
             collect_events(i);
         }
-        if (s.conn->finished() && !s.user_owned) reap(i);
+        if (s.conn->finished() && !s.user_owned) {
+            reap(i);
+            continue;
+        }
+        timers_.set(i, at);
     }
     // The end of the transmit burst: a device holding segments back to join them sends them.
     for (const Interface& f : interfaces_)
@@ -637,7 +669,14 @@ void Stack::collect_events(std::uint32_t index) {
     // Read in place (the queue is a few hundred bytes; most polls add nothing to it).
     const tcp::Events& events = s.conn->events();
     for (const tcp::Event& e : events) {
-        events_.push_back(Event{id, to_stack_kind(e.kind), e.from, e.to, e.error});
+        // Written in place field by field: an Event built on the stack and copied in is read
+        // back wider than it was written, which stalls store forwarding on every event.
+        Event& out = events_.emplace_back();
+        out.source = id;
+        out.kind = to_stack_kind(e.kind);
+        out.from = e.from;
+        out.to = e.to;
+        out.error = e.error;
         if (e.kind != tcp::EventKind::Connected || !s.listener) continue;
         // The handshake of a listener's connection completed: SYN queue -> accept queue.
         ListenerSlot* l = listener_slot(*s.listener);
@@ -888,9 +927,8 @@ void Stack::receive_tcp(std::uint32_t iface, const wire::IpAddress& src, const w
         last_demux_ = DemuxHit{tuple, it->second};
     }
     if (index) {
-        ConnSlot& s = slots_[*index];
-        s.touched = true;
-        s.conn->on_segment(*seg, now);
+        touch(*index);
+        slots_[*index].conn->on_segment(*seg, now);
         return;
     }
     // ... else a listener (specific address before wildcard) ...
@@ -942,7 +980,7 @@ void Stack::accept_syn(std::uint32_t iface, std::uint32_t listener, const wire::
     s.path_mtu = interfaces_[iface].mtu;
     s.listener = ListenerId{listener, l.generation};
     s.user_owned = false;
-    s.touched = true;
+    touch(index);
     learn_tuple(s.tuple, index);
     l.syn_queue.push_back(ConnId{index, s.generation});
 }
@@ -1211,7 +1249,8 @@ void Stack::icmp_error_to_tcp(const IcmpError& e) {
         ++counters_.icmp_errors_ignored;
         return;
     }
-    ConnSlot& s = slots_[it->second];
+    const std::uint32_t index = it->second;
+    ConnSlot& s = slots_[index];
     tcp::Connection& c = *s.conn;
     // RFC 5927 §4.2: "TCP SHOULD check that the TCP sequence number contained in the payload of
     // the ICMP error message is within the range SND.UNA =< SEG.SEQ < SND.NXT" — a blind attacker
@@ -1220,7 +1259,7 @@ void Stack::icmp_error_to_tcp(const IcmpError& e) {
         ++counters_.icmp_errors_ignored;
         return;
     }
-    s.touched = true;
+    touch(index);
     switch (e.kind) {
         case IcmpErrorKind::PathMtu: {
             const bool v6 = q.src.is_v6();

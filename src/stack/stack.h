@@ -19,6 +19,7 @@
 #include "base/time.h"
 #include "dev/device.h"
 #include "stack/counters.h"
+#include "stack/deadline_heap.h"
 #include "stack/event.h"
 #include "stack/handles.h"
 #include "stack/icmp_errors.h"
@@ -123,7 +124,8 @@ class Stack final : public Pollable {
     Result<Endpoint> local_endpoint(ConnId id) const;
     Result<Endpoint> remote_endpoint(ConnId id) const;
     // A look at a connection (buffer levels, RTT, set_no_delay); nullptr when stale. The pointer
-    // is valid until the next call to connect(), poll() or close_listener().
+    // is valid until the next call to connect(), poll() or close_listener(). The non-const one
+    // counts as a verb: the next poll() looks at the connection's deadline and events again.
     const tcp::Connection* connection(ConnId id) const;
     tcp::Connection* connection(ConnId id);
     // RFC 1122 §4.2.3.9: the last soft ICMP error reported for the connection (host or net
@@ -209,7 +211,8 @@ class Stack final : public Pollable {
         std::uint16_t remote_port = 0;
         bool operator==(const FourTuple&) const = default;
     };
-    // Keyed (SipHash) so a peer cannot choose 4-tuples that collide in the demux table.
+    // Keyed (SipHash-1-3, as hash tables use it) so a peer cannot choose 4-tuples that collide in
+    // the demux table.
     struct TupleHash {
         SipHashKey key;
         std::size_t operator()(const FourTuple& t) const;
@@ -227,7 +230,9 @@ class Stack final : public Pollable {
         std::uint32_t iface = 0;
         std::optional<ListenerId> listener;  // set while in a listener's SYN or accept queue
         bool user_owned = false;             // handed out, and not yet closed or aborted
-        bool touched = false;  // may have events: input, output or a user verb since the last poll
+        // Input, output or a user verb since the last poll: may have events, and its deadline
+        // may have moved. Set <=> the index is in dirty_ and not in timers_.
+        bool touched = false;
     };
     struct ListenerSlot {
         std::uint32_t generation = 1;
@@ -314,6 +319,9 @@ class Stack final : public Pollable {
     void learn_tuple(const FourTuple& tuple, std::uint32_t index);
     void collect_events(std::uint32_t index);
     void reap(std::uint32_t index);
+    // Marks slot `index` touched: the next poll() visits it, and poll_at() asks it for its
+    // deadline instead of timers_.
+    void touch(std::uint32_t index);
 
     StackConfig config_;
     Rng rng_;
@@ -325,12 +333,17 @@ class Stack final : public Pollable {
     std::vector<Interface> interfaces_;
     std::vector<ConnSlot> slots_;
     std::vector<std::uint32_t> free_slots_;
+    // The deadline (poll_at()) of every live slot that is not touched and has one; a touched
+    // slot's is asked for afresh. So poll() and poll_at() cost O(touched + due), not O(slots).
+    DeadlineHeap timers_;
+    std::vector<std::uint32_t> dirty_;  // the touched slots, each once
+    std::vector<std::uint32_t> visit_;  // poll()'s scratch: touched and due slots, in slot order
     // Rings of freed connections (at most kSpareRings sets, of the default sizes) that the next
     // connections opened take over, so opening one does not allocate them once warm.
     std::vector<tcp::Rings> spare_rings_;
     std::size_t live_connections_ = 0;
     std::unordered_map<FourTuple, std::uint32_t, TupleHash> demux_;
-    // Nodes of demux_ taken out with reaped connections (at most kSpareRings), reused by the
+    // Nodes of demux_ taken out with reaped connections (at most kSpareNodes), reused by the
     // next ones demux_learns, so that does not allocate once warm either.
     std::vector<std::unordered_map<FourTuple, std::uint32_t, TupleHash>::node_type> spare_nodes_;
     // The last 4-tuple demux_ found and its slot; always an entry of demux_ (reap clears it).

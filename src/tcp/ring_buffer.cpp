@@ -7,8 +7,7 @@
 
 namespace ustack::tcp {
 
-RingBuffer::RingBuffer(std::size_t capacity)
-    : storage_(std::make_unique_for_overwrite<std::uint8_t[]>(capacity)), capacity_(capacity) {}
+RingBuffer::RingBuffer(std::size_t capacity) : capacity_(capacity) {}
 
 std::size_t RingBuffer::enqueue(Bytes data) {
     const std::size_t n = write_at(0, data);
@@ -34,8 +33,10 @@ SpanPair<Bytes> RingBuffer::peek(std::size_t offset, std::size_t len) const {
 }
 
 SpanPair<MutBytes> RingBuffer::free_spans(std::size_t offset, std::size_t len) {
-    if (offset >= free()) return {};
+    if (offset >= free() || len == 0) return {};
     len = std::min(len, free() - offset);
+    // The first write allocates the storage (nothing was ever there to keep).
+    if (!storage_) storage_ = std::make_unique_for_overwrite<std::uint8_t[]>(capacity_);
     const std::size_t start = index(len_ + offset);
     const std::size_t first = std::min(len, capacity() - start);
     return {MutBytes(storage_.get() + start, first), MutBytes(storage_.get(), len - first)};
@@ -73,6 +74,11 @@ void RingBuffer::clear() {
 bool RingBuffer::resize(std::size_t new_capacity) {
     if (new_capacity < capacity()) return false;
     if (new_capacity == capacity()) return true;
+    if (!storage_) {  // nothing was ever written: the storage comes with the first write
+        capacity_ = new_capacity;
+        head_ = 0;
+        return true;
+    }
     // Linearize all of the old storage from the front: committed bytes and the free space
     // (which may hold out-of-order data placed by write_at) keep their offsets.
     auto bigger = std::make_unique_for_overwrite<std::uint8_t[]>(new_capacity);

@@ -20,10 +20,11 @@ struct SpanPair {
     bool empty() const { return size() == 0; }
 };
 
-// A byte ring of fixed capacity, allocated once at construction (or in resize()); no operation
-// but resize() allocates. The ring holds `size()` committed bytes at its front. Beyond them lies
-// free space where out-of-order data can be placed with write_at() and later made part of the
-// committed bytes with commit(). All offsets are counted from the front for the committed bytes
+// A byte ring of fixed capacity, allocated at the first write (or in resize() once written); no
+// other operation allocates, and a ring never written to (the rings of a connection that carries
+// no data) never allocates at all. The ring holds `size()` committed bytes at its front. Beyond
+// them lies free space where out-of-order data can be placed with write_at() and later made part of
+// the committed bytes with commit(). All offsets are counted from the front for the committed bytes
 // (peek, consume) and from the end of the committed bytes for the free space (write_at, commit).
 //
 // Send buffer:    enqueue(app bytes); peek(SEG.SEQ - SND.UNA, len) to build a segment;
@@ -88,7 +89,8 @@ class RingBuffer {
         return i >= capacity() ? i - capacity() : i;
     }
 
-    // capacity_ bytes, fixed between resize() calls. Not zero-filled: only bytes written by
+    // capacity_ bytes, fixed between resize() calls; nullptr until the first free_spans() (and so
+    // enqueue() or write_at()) with something to write. Not zero-filled: only bytes written by
     // enqueue()/write_at() (or a caller through free_spans()) are ever read, and clearing 4 x 64
     // KiB for every connection was most of the cost of opening one.
     std::unique_ptr<std::uint8_t[]> storage_;

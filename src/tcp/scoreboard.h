@@ -10,6 +10,7 @@
 #include <span>
 
 #include "tcp/assembler.h"
+#include "tcp/lazy_array.h"
 #include "wire/seq_num.h"
 #include "wire/tcp_options.h"
 
@@ -160,11 +161,12 @@ class Scoreboard {
     std::uint32_t lost_rxts_ = 0;        // retransmissions found lost
     std::uint64_t rxt_order_ = 0;        // retransmissions sent in this episode
     std::uint64_t delivered_order_ = 0;  // highest order of a watched retransmission delivered
-    // Last: the fields above (used on every segment) share cache lines with the ones before.
-    std::array<Range, kMaxRanges> ranges_{};       // [0, count_): sorted, disjoint, non-adjacent,
-                                                   // start < end <= data_end_
-    std::array<Rxt, kMaxRetransmissions> rxts_{};  // [0, rxt_count_): in the order first sent,
-                                                   // disjoint, each end <= rxt_end_
+    // On the heap, allocated at the first SACKed range or retransmission: a connection that
+    // never has one (most short ones) neither builds nor moves the 32 KiB.
+    LazyArray<Range, kMaxRanges> ranges_;       // [0, count_): sorted, disjoint, non-adjacent,
+                                                // start < end <= data_end_
+    LazyArray<Rxt, kMaxRetransmissions> rxts_;  // [0, rxt_count_): in the order first sent,
+                                                // disjoint, each end <= rxt_end_
 };
 
 }  // namespace ustack::tcp

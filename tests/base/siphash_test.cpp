@@ -1,11 +1,12 @@
 // SipHash-2-4 against the reference test vectors (key 00..0f, messages of 0..63 bytes 00 01 02
-// ...).
+// ...), and SipHash-1-3 against known answers.
 #include "base/siphash.h"
 
 #include <gtest/gtest.h>
 
 #include <array>
 #include <cstdint>
+#include <string>
 
 namespace ustack {
 namespace {
@@ -67,6 +68,26 @@ TEST(SipHash, DifferentKeysGiveDifferentHashes) {
     SipHashKey other = reference_key();
     other.k1 ^= 1;
     EXPECT_NE(siphash24(reference_key(), message), siphash24(other, message));
+}
+
+// Known answers of the SipHash-1-3 reference (github.com/veorq/SipHash) for the all-zero key, as
+// 64-bit values.
+TEST(SipHash13, MatchesKnownAnswersForTheZeroKey) {
+    const SipHashKey zero{};
+    const auto text = [](const char* s) {
+        return Bytes(reinterpret_cast<const std::uint8_t*>(s), std::char_traits<char>::length(s));
+    };
+    EXPECT_EQ(siphash13(zero, Bytes{}), 0xd1fba762150c532cu);
+    EXPECT_EQ(siphash13(zero, text("siphash")), 0x8264ceeccb16bcbeu);
+    EXPECT_EQ(siphash13(zero, text("digest-sip_hash")), 0xce31007e34130c0au);
+}
+
+TEST(SipHash13, IsNotSipHash24AndDependsOnTheKey) {
+    const std::array<std::uint8_t, 12> message{10, 0, 0, 1, 10, 0, 0, 2, 0xc0, 0x00, 0x13, 0x89};
+    SipHashKey key{1, 2};
+    SipHashKey other{1, 3};
+    EXPECT_NE(siphash13(key, message), siphash24(key, message));
+    EXPECT_NE(siphash13(key, message), siphash13(other, message));
 }
 
 }  // namespace

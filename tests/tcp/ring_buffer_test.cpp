@@ -165,6 +165,28 @@ TEST(RingBuffer, ResizeUpwardKeepsCommittedAndOutOfOrderBytes) {
     EXPECT_EQ(drain(r), "abcdefgh");
 }
 
+// The storage comes with the first write: a ring grown before it (auto-tuning of a connection
+// that has received nothing yet) holds the new capacity from its first byte, and one cleared or
+// read before any write has nothing to show.
+TEST(RingBuffer, ResizedBeforeTheFirstWriteHoldsTheNewCapacity) {
+    RingBuffer r(4);
+    EXPECT_TRUE(r.empty());
+    EXPECT_TRUE(r.peek(0, 4).first.empty());
+    std::vector<std::uint8_t> out(4);
+    EXPECT_EQ(r.dequeue(out), 0u);
+    r.clear();
+    EXPECT_TRUE(r.free_spans(0, 0).first.empty());
+    ASSERT_TRUE(r.resize(10));
+    EXPECT_EQ(r.capacity(), 10u);
+    EXPECT_EQ(r.free(), 10u);
+    EXPECT_EQ(r.enqueue(bytes_of("0123456789abc")), 10u);
+    EXPECT_EQ(drain(r), "0123456789");
+    EXPECT_EQ(r.write_at(2, bytes_of("xy")), 2u);
+    EXPECT_EQ(r.enqueue(bytes_of("ab")), 2u);
+    EXPECT_EQ(r.commit(2), 2u);
+    EXPECT_EQ(drain(r), "abxy");
+}
+
 TEST(RingBuffer, ResizeRefusesToShrink) {
     RingBuffer r(16);
     r.enqueue(bytes_of("abc"));
