@@ -15,14 +15,15 @@ namespace {
 // added up once per block, small enough (see kBlockBytes) that no lane can overflow.
 // The vectors are the compiler's generic vector extension (GCC and Clang), which maps onto
 // whatever SIMD unit the target has (two SSE2 registers per 32-byte vector on baseline x86-64,
-// one AVX2 register where the CPU has it: see USTACK_SUM_TARGETS) and onto scalar code elsewhere.
+// one AVX2 register where the CPU has it: see the entry points) and onto scalar code elsewhere;
+// where the CPU has AVX-512 the main loop runs on 64-byte vectors (WideLanes), one register each.
 using Lanes = std::uint32_t __attribute__((vector_size(32)));
+using WideLanes = std::uint32_t __attribute__((vector_size(64)));
 using HalfLanes = std::uint32_t __attribute__((vector_size(16)));
-constexpr std::size_t kLanesBytes = sizeof(Lanes);
 constexpr std::size_t kAccumulators = 4;
-constexpr std::size_t kStepBytes = kLanesBytes * kAccumulators;
-// Per loop step a lane grows by at most 2 * 0xffff; a block of 64 KiB is 512 steps, and the
-// four accumulators added together stay below 2^29 per lane.
+// Per loop step a lane grows by at most 2 * 0xffff; a block of 64 KiB is at most 512 steps (of
+// 32-byte vectors; 256 of 64-byte ones), and the four accumulators added together stay below
+// 2^29 per lane.
 constexpr std::size_t kBlockBytes = 64 * 1024;
 
 inline std::uint64_t fold64(std::uint64_t s) {
@@ -54,28 +55,39 @@ template <typename V>
 // The sum of the machine-order 16-bit words of from[0, n), an odd last byte padded with zero
 // (RFC 1071), not folded; with kCopy the bytes are also copied to to[0, n). Always inlined into
 // the entry points below, so it is compiled for each of their targets.
-template <bool kCopy>
+// The main loop runs on vectors of type V (Lanes or WideLanes).
+template <bool kCopy, typename V = Lanes>
 [[gnu::always_inline]] inline std::uint64_t sum_bytes(const std::uint8_t* from, std::uint8_t* to,
                                                       std::size_t n) {
+    constexpr std::size_t kVectorBytes = sizeof(V);
+    constexpr std::size_t kStepBytes = kVectorBytes * kAccumulators;
     std::uint64_t sum = 0;
-    while (n >= kLanesBytes) {
-        const std::size_t block = (n < kBlockBytes ? n : kBlockBytes) & ~(kLanesBytes - 1);
-        Lanes acc[kAccumulators] = {};
+    while (n >= kVectorBytes) {
+        const std::size_t block = (n < kBlockBytes ? n : kBlockBytes) & ~(kVectorBytes - 1);
+        V acc[kAccumulators] = {};
         std::size_t i = 0;
         for (; i + kStepBytes <= block; i += kStepBytes) {
             for (std::size_t k = 0; k < kAccumulators; ++k) {
-                add_halves<Lanes, kCopy>(acc[k], from, to, i + k * kLanesBytes);
+                add_halves<V, kCopy>(acc[k], from, to, i + k * kVectorBytes);
             }
         }
-        for (; i < block; i += kLanesBytes)
-            add_halves<Lanes, kCopy>(acc[0], from, to, i);
-        Lanes total = acc[0];
+        for (; i < block; i += kVectorBytes)
+            add_halves<V, kCopy>(acc[0], from, to, i);
+        V total = acc[0];
         for (std::size_t k = 1; k < kAccumulators; ++k)
             total += acc[k];
         sum += add_lanes(total);
         from += block;
         if constexpr (kCopy) to += block;
         n -= block;
+    }
+    if (kVectorBytes > sizeof(Lanes) && n >= sizeof(Lanes)) {
+        Lanes one = {};
+        add_halves<Lanes, kCopy>(one, from, to, 0);
+        sum += add_lanes(one);
+        from += sizeof(Lanes);
+        if constexpr (kCopy) to += sizeof(Lanes);
+        n -= sizeof(Lanes);
     }
     if (n >= sizeof(HalfLanes)) {
         HalfLanes half = {};
@@ -124,23 +136,45 @@ template <bool kCopy>
     return sum;
 }
 
-// The entry points, compiled once per target: on x86-64 for AVX2 as well as for the baseline,
-// the dynamic loader picking the one the CPU can run (a GNU indirect function), so one binary
-// runs everywhere and uses 32-byte registers where there are some.
+// The entry points, compiled once per target: on x86-64 for AVX-512 and AVX2 as well as for the
+// baseline (GCC function multi-versioning), the dynamic loader picking the one the CPU can run
+// (a GNU indirect function), so one binary runs everywhere and uses the widest registers there.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+[[gnu::target("default")]] std::uint64_t sum_only(const std::uint8_t* from, std::size_t n) {
+    return sum_bytes<false>(from, nullptr, n);
+}
+[[gnu::target("avx2")]] std::uint64_t sum_only(const std::uint8_t* from, std::size_t n) {
+    return sum_bytes<false>(from, nullptr, n);
+}
+[[gnu::target("avx512f")]] std::uint64_t sum_only(const std::uint8_t* from, std::size_t n) {
+    return sum_bytes<false, WideLanes>(from, nullptr, n);
+}
+[[gnu::target("default")]] std::uint64_t sum_and_copy(const std::uint8_t* from, std::uint8_t* to,
+                                                      std::size_t n) {
+    return sum_bytes<true>(from, to, n);
+}
+[[gnu::target("avx2")]] std::uint64_t sum_and_copy(const std::uint8_t* from, std::uint8_t* to,
+                                                   std::size_t n) {
+    return sum_bytes<true>(from, to, n);
+}
+[[gnu::target("avx512f")]] std::uint64_t sum_and_copy(const std::uint8_t* from, std::uint8_t* to,
+                                                      std::size_t n) {
+    return sum_bytes<true, WideLanes>(from, to, n);
+}
+#else
 #if defined(__x86_64__) && defined(__GNUC__)
 #define USTACK_SUM_TARGETS [[gnu::target_clones("avx2", "default")]]
 #else
 #define USTACK_SUM_TARGETS
 #endif
-
 USTACK_SUM_TARGETS std::uint64_t sum_only(const std::uint8_t* from, std::size_t n) {
     return sum_bytes<false>(from, nullptr, n);
 }
-
 USTACK_SUM_TARGETS std::uint64_t sum_and_copy(const std::uint8_t* from, std::uint8_t* to,
                                               std::size_t n) {
     return sum_bytes<true>(from, to, n);
 }
+#endif
 
 inline std::uint16_t swap16(std::uint16_t v) {
     return static_cast<std::uint16_t>((v >> 8) | (v << 8));
@@ -148,23 +182,17 @@ inline std::uint16_t swap16(std::uint16_t v) {
 
 }  // namespace
 
-void Checksum::add_piece(std::uint64_t machine_sum, std::size_t length) {
-    auto folded = static_cast<std::uint16_t>(fold64(machine_sum));
-    // Into network order; a piece that starts at an odd offset has each of its bytes in the
-    // other half of the word it belongs to, which is one more swap (RFC 1071 §2(B)).
-    const bool swap = (std::endian::native == std::endian::little) != odd_;
-    if (swap) folded = swap16(folded);
-    sum_ += folded;
-    if (length % 2 != 0) odd_ = !odd_;
+namespace checksum_detail {
+
+std::uint64_t sum_large(const std::uint8_t* from, std::size_t n) {
+    return sum_only(from, n);
 }
 
-Checksum& Checksum::add(Bytes bytes) {
-    add_piece(sum_only(bytes.data(), bytes.size()), bytes.size());
-    return *this;
-}
+}  // namespace checksum_detail
 
 Checksum& Checksum::add_copy(Bytes from, MutBytes to) {
-    add_piece(sum_and_copy(from.data(), to.data(), from.size()), from.size());
+    machine_[odd_ ? 1 : 0] += sum_and_copy(from.data(), to.data(), from.size());
+    if (from.size() % 2 != 0) odd_ = !odd_;
     return *this;
 }
 
@@ -176,7 +204,20 @@ Checksum& Checksum::add(const Checksum& other) {
 }
 
 std::uint16_t Checksum::folded() const {
-    return static_cast<std::uint16_t>(fold64(sum_));
+    // Into network order: pieces at even offsets need a swap on a little-endian machine, pieces
+    // at odd offsets on a big-endian one.
+    // (Most sums have no piece at an odd offset, many no whole-word values: skip what is zero.)
+    constexpr bool kLittle = std::endian::native == std::endian::little;
+    std::uint64_t total = sum_;
+    if (machine_[0] != 0) {
+        const auto even = static_cast<std::uint16_t>(fold64(machine_[0]));
+        total += kLittle ? swap16(even) : even;
+    }
+    if (machine_[1] != 0) {
+        const auto odd = static_cast<std::uint16_t>(fold64(machine_[1]));
+        total += kLittle ? odd : swap16(odd);
+    }
+    return static_cast<std::uint16_t>(fold64(total));
 }
 
 Checksum pseudo_header_v4(Bytes src4, Bytes dst4, std::uint8_t proto, std::uint32_t length) {

@@ -2,18 +2,73 @@
 // incremental update, with the IPv4 (RFC 793/9293 §3.1) and IPv6 (RFC 8200 §8.1) pseudo-headers.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #include "base/bytes.h"
 
 namespace ustack {
+
+namespace checksum_detail {
+
+// Pieces up to this long (headers, pseudo-headers, options) are summed inline by plain 64-bit
+// loads rather than through the vector entry points of checksum.cpp: a header's 20 to 60 bytes
+// are less than one vector step, and the call, the dispatch and the lanes' set-up and reduction
+// would cost more than the sum.
+inline constexpr std::size_t kSmallPiece = 64;
+
+// The sum of the machine-order 16-bit words of from[0, n), n <= kSmallPiece, not folded: each
+// 8-byte load adds its two 32-bit halves (at most 8 loads: no overflow), then the tail; an odd
+// last byte is padded with zero (RFC 1071), which puts it in the half of its word where a
+// big-endian word's first byte goes once the machine-order sum is put into network order.
+inline std::uint64_t sum_small(const std::uint8_t* from, std::size_t n) {
+    std::uint64_t sum = 0;
+    for (; n >= 8; n -= 8, from += 8) {
+        std::uint64_t x;
+        std::memcpy(&x, from, 8);
+        sum += (x & 0xffffffff) + (x >> 32);
+    }
+    if (n >= 4) {
+        std::uint32_t x;
+        std::memcpy(&x, from, 4);
+        sum += x;
+        from += 4;
+        n -= 4;
+    }
+    if (n >= 2) {
+        std::uint16_t x;
+        std::memcpy(&x, from, 2);
+        sum += x;
+        from += 2;
+        n -= 2;
+    }
+    if (n == 1) {
+        std::uint16_t x = 0;
+        std::memcpy(&x, from, 1);
+        sum += x;
+    }
+    return sum;
+}
+
+// The same for any n, through the vector loop (checksum.cpp).
+std::uint64_t sum_large(const std::uint8_t* from, std::size_t n);
+
+}  // namespace checksum_detail
 
 // A running one's-complement sum over a byte string given in pieces, in order. A piece may have
 // any length: one that starts at an odd offset of the string is summed as RFC 1071 §2(B) allows
 // (byte-swapped). finish() gives the value to store in a checksum field.
 class Checksum {
   public:
-    Checksum& add(Bytes bytes);
+    Checksum& add(Bytes bytes) {
+        const std::size_t n = bytes.size();
+        machine_[odd_ ? 1 : 0] += n <= checksum_detail::kSmallPiece
+                                      ? checksum_detail::sum_small(bytes.data(), n)
+                                      : checksum_detail::sum_large(bytes.data(), n);
+        if (n % 2 != 0) odd_ = !odd_;
+        return *this;
+    }
     // Copies `from` to the start of `to` (which must be at least as long) and adds it, in one
     // pass over the bytes: the copy costs little more than the sum alone.
     Checksum& add_copy(Bytes from, MutBytes to);
@@ -36,11 +91,14 @@ class Checksum {
     std::uint16_t finish() const { return static_cast<std::uint16_t>(~folded()); }
 
   private:
-    // Adds the folded machine-order sum of one piece of `length` bytes.
-    void add_piece(std::uint64_t machine_sum, std::size_t length);
-
-    std::uint64_t sum_ = 0;  // of 16-bit values in network order; folded on demand
-    bool odd_ = false;       // the bytes added so far have an odd length
+    // RFC 1071 §2(B): byte order does not matter to the one's-complement sum, so pieces are
+    // summed as the machine loads their words and put into network order once, in folded(): no
+    // fold or swap per piece. A piece that starts at an odd offset of the string has each byte
+    // in the other half of its word, so its sum is kept apart (machine_[1]) and swapped once
+    // more (or once less).
+    std::uint64_t sum_ = 0;          // of 16-bit values in network order (add16, add32, add)
+    std::uint64_t machine_[2] = {};  // machine-order word sums of pieces at even, odd offsets
+    bool odd_ = false;               // the bytes added so far have an odd length
 };
 
 inline std::uint16_t internet_checksum(Bytes bytes) {

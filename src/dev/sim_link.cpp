@@ -1,6 +1,7 @@
 #include "dev/sim_link.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <limits>
 
@@ -23,6 +24,7 @@ SimLink::Pipe::Pipe(const LinkConfig& config, Medium medium)
     : config_(config),
       max_frame_len_(DeviceCaps{config.mtu, medium, {}}.max_frame_len()),
       slots_(std::max<std::size_t>(config.slots, 1)),
+      slot_mask_(std::has_single_bit(slots_.size()) ? slots_.size() - 1 : 0),
       storage_(slots_.size() * max_frame_len_),
       wire_free_(Instant::from_micros(std::numeric_limits<std::int64_t>::min())) {}
 

@@ -68,7 +68,14 @@ Checksum pseudo_header(const wire::IpAddress& src, const wire::IpAddress& dst,
     const auto p = static_cast<std::uint8_t>(proto);
     const auto len = static_cast<std::uint32_t>(length);
     if (src.is_v6()) return pseudo_header_v6(src.bytes(), dst.bytes(), p, len);
-    return pseudo_header_v4(src.bytes(), dst.bytes(), p, len);
+    // RFC 9293 §3.1: each IPv4 address is two whole 16-bit words, added as values (every
+    // segment in and out comes here: no span, no pass over bytes).
+    Checksum c;
+    c.add32(src.v4()->to_u32())
+        .add32(dst.v4()->to_u32())
+        .add16(p)
+        .add16(static_cast<std::uint16_t>(len));
+    return c;
 }
 
 EventKind to_stack_kind(tcp::EventKind k) {
@@ -1116,18 +1123,24 @@ bool Stack::emit_tcp(std::uint32_t iface, const wire::IpAddress& src, const wire
         return false;
     }
     std::uint8_t* const payload_at = tx_buf_.data() + kPayloadOffset;
-    if (plen != 0 && seg.payload.data() != payload_at)
+    // A data segment's payload is there already (poll_transmit copied it into the frame); only
+    // other payloads are moved there, in a copy of the segment that points at them.
+    const wire::TcpRepr* whole = &seg;
+    std::optional<wire::TcpRepr> moved;
+    if (plen != 0 && seg.payload.data() != payload_at) {
         std::memmove(payload_at, seg.payload.data(), plen);
+        moved.emplace(seg);
+        moved->payload = Bytes(payload_at, plen);
+        whole = &*moved;
+    }
 
     // The header goes right before the payload. RFC 9293 §3.1: the checksum covers the
     // pseudo-header, the header and the data; emit() does not read the data again when
     // poll_transmit summed it while copying it out of the send ring.
     const std::size_t tcp_start = kPayloadOffset - hlen;
-    wire::TcpRepr whole = seg;
-    whole.payload = Bytes(payload_at, plen);
     auto view = wire::TcpView<MutBytes>::checked_fixed_header(
         MutBytes(tx_buf_).subspan(tcp_start, hlen + plen));
-    if (!view || !whole.emit(*view, pseudo_header(src, dst, wire::IpProtocol::Tcp, hlen + plen))) {
+    if (!view || !whole->emit(*view, pseudo_header(src, dst, wire::IpProtocol::Tcp, hlen + plen))) {
         ++counters_.frames_tx_dropped;
         return false;
     }

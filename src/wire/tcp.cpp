@@ -27,24 +27,28 @@ template bool verify_checksum(const TcpView<MutBytes>&, const Checksum&);
 
 std::optional<TcpRepr> TcpRepr::parse(const TcpView<Bytes>& view, const Checksum& pseudo_header,
                                       bool verify) {
+    // Built in place in the value returned, which every return gives back (empty on failure),
+    // so the segment is not copied on the way out: this runs for every segment received.
+    std::optional<TcpRepr> out;
     // RFC 9293 §3.1: the data offset counts the header in 32-bit words, at least 5; the
     // declared header must be present.
-    if (!view.header_complete()) return std::nullopt;
+    if (!view.header_complete()) return out;
     // RFC 9293 §3.1 MUST-3: the checksum MUST be checked on every received segment.
-    if (verify && !verify_checksum(view, pseudo_header)) return std::nullopt;
+    if (verify && !verify_checksum(view, pseudo_header)) return out;
 
     const TcpFlags f = view.flags();
     // RFC 9293 §3.10.7 handles RST before SYN and SYN before FIN, so in a segment with two of
     // them the later control can never take effect; no conforming sender emits such a
     // segment (it is a scanner / evasion signature). Deviation: RFC 9293 does not say to
     // drop them outright; we do, as Linux drops SYN+FIN and SYN+RST in LISTEN.
-    if (f.syn() && (f.rst() || f.fin())) return std::nullopt;
-    if (f.rst() && f.fin()) return std::nullopt;
+    if (f.syn() && (f.rst() || f.fin())) return out;
+    if (f.rst() && f.fin()) return out;
 
-    auto options = TcpOptions::parse(view.options());
-    if (!options) return std::nullopt;
-
-    TcpRepr r;
+    TcpRepr& r = out.emplace();
+    if (!TcpOptions::parse_into(view.options(), r.options)) {
+        out.reset();
+        return out;
+    }
     r.src_port = view.src_port();
     r.dst_port = view.dst_port();
     r.control = f.syn()   ? TcpControl::Syn
@@ -62,10 +66,9 @@ std::optional<TcpRepr> TcpRepr::parse(const TcpView<Bytes>& view, const Checksum
     r.cwr = f.cwr();
     r.ae = f.ae();
     // RFC 9293 §3.1: reserved bits "must be ignored in received segments".
-    r.options = *options;
     // RFC 9293 §3.5.3 SHLD-2: an RST may carry data; RFC 7413: a SYN may carry data.
     r.payload = view.payload();
-    return r;
+    return out;
 }
 
 TcpFlags TcpRepr::flags() const {
@@ -83,11 +86,11 @@ TcpFlags TcpRepr::flags() const {
 }
 
 bool TcpRepr::emit(TcpView<MutBytes>& view, const Checksum& pseudo_header) const {
-    if (!options.fits()) return false;
-    const std::size_t hlen = header_len();
-    const std::size_t total = buffer_len();
+    const std::size_t options_len = options.buffer_len();
+    if (options_len > kTcpMaxOptionsLen) return false;  // !options.fits()
+    const std::size_t hlen = kTcpFixedHeaderLen + options_len;
     const MutBytes out = view.bytes();
-    if (out.size() < total) return false;
+    if (out.size() < hlen + payload.size()) return false;
 
     view.set_src_port(src_port);
     view.set_dst_port(dst_port);

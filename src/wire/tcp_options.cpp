@@ -90,18 +90,23 @@ constexpr std::size_t kTsLen = 10;
 }  // namespace
 
 std::optional<TcpOptions> TcpOptions::parse(Bytes area) {
-    TcpOptions out;
+    std::optional<TcpOptions> out(std::in_place);
+    if (!parse_into(area, *out)) out.reset();
+    return out;
+}
+
+bool TcpOptions::parse_into(Bytes area, TcpOptions& out) {
     // Nearly every segment of an established connection carries NOP, NOP, Timestamps (RFC 7323
     // Appendix A's layout, which Linux and we send): read it without the walk.
     if (area.size() == 12 && area[0] == kNop && area[1] == kNop && area[2] == kTimestamps &&
         area[3] == kTsLen) {
         out.timestamps = TcpTimestamps{load_be32(area.data() + 4), load_be32(area.data() + 8)};
-        return out;
+        return true;
     }
     TcpOptionWalker walk(area);
     while (auto opt = walk.next()) {
         // RFC 9293 §3.1 MUST-7: an illegal length for a known kind rejects the options.
-        if (!opt->length_ok()) return std::nullopt;
+        if (!opt->length_ok()) return false;
         const Bytes d = opt->data;
         switch (opt->kind) {
             case kMss:
@@ -129,8 +134,7 @@ std::optional<TcpOptions> TcpOptions::parse(Bytes area) {
                 break;
         }
     }
-    if (walk.error() != TcpOptionError::None) return std::nullopt;
-    return out;
+    return walk.error() == TcpOptionError::None;
 }
 
 namespace {
@@ -212,7 +216,7 @@ class Writer {
 
 }  // namespace
 
-std::size_t TcpOptions::buffer_len() const {
+std::size_t TcpOptions::any_buffer_len() const {
     const std::size_t linux = linux_len(*this);
     return linux <= kTcpMaxOptionsLen ? linux : packed_len(*this);
 }

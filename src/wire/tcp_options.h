@@ -146,9 +146,20 @@ struct TcpOptions {
 
     // Strict parse of a whole options area (see above). An empty area gives empty options.
     static std::optional<TcpOptions> parse(Bytes area);
+    // The same into `out` (which must be empty options, as default-constructed): true when the
+    // area is well formed; `out` is unspecified otherwise.
+    static bool parse_into(Bytes area, TcpOptions& out);
 
     // Bytes emit() writes: a multiple of 4, at most kTcpMaxOptionsLen when fits().
-    std::size_t buffer_len() const;
+    std::size_t buffer_len() const {
+        // A data segment's options (timestamps, SACK blocks) in Linux's layout, asked for several
+        // times per segment sent: NOP,NOP,TS and NOP,NOP,SACK (see emit()).
+        if (!mss && !wscale && !sack_permitted) {
+            const std::size_t n = (timestamps ? 12 : 0) + (sack_count ? 4 + 8 * sack_count : 0);
+            if (n <= kTcpMaxOptionsLen) return n;
+        }
+        return any_buffer_len();
+    }
     // Whether the options can be sent at all (buffer_len() <= 40).
     bool fits() const { return buffer_len() <= kTcpMaxOptionsLen; }
     // Writes exactly buffer_len() bytes at the start of `area`. False (nothing written) when
@@ -156,6 +167,9 @@ struct TcpOptions {
     [[nodiscard]] bool emit(MutBytes area) const;
 
     bool operator==(const TcpOptions& other) const;
+
+  private:
+    std::size_t any_buffer_len() const;
 };
 
 }  // namespace ustack::wire

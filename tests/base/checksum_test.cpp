@@ -75,6 +75,43 @@ TEST(Checksum, MatchesReferenceForEveryLengthAtEveryAlignment) {
     }
 }
 
+TEST(Checksum, ShortPiecesOfAllOnesMatchReference) {
+    // Headers (up to 64 bytes) take a scalar path of their own: all-ones words carry on every
+    // add there too, at every length and start.
+    const std::vector<std::uint8_t> ones(80, 0xff);
+    for (std::size_t start = 0; start < 8; ++start) {
+        for (std::size_t n = 0; n <= 70; ++n) {
+            Bytes b{ones.data() + start, n};
+            ASSERT_EQ(internet_checksum(b), reference_checksum(b))
+                << "start " << start << " length " << n;
+        }
+    }
+}
+
+TEST(Checksum, FoldsLargeRunningSumsExactly) {
+    // Many whole-word adds (pseudo-header fields) build a sum far above 32 bits before it is
+    // folded; the fold must carry every bit round as the slow loop does.
+    for (std::uint32_t step : {0xffffffffu, 0xfffe0001u, 0x12345678u, 0x0000ffffu}) {
+        Checksum c;
+        std::uint64_t slow = 0;
+        for (std::uint32_t i = 0; i < 70000; ++i) {
+            const std::uint32_t v = step - i * 2654435761u;
+            c.add32(v);
+            slow += (v >> 16) + (v & 0xffff);
+        }
+        while (slow >> 16)
+            slow = (slow & 0xffff) + (slow >> 16);
+        EXPECT_EQ(c.folded(), slow) << std::hex << step;
+    }
+    // 65538 x 0xffff + 1 = 0x1'0000'ffff: folding it takes three end-around carries (0x1ffff,
+    // then 0x10000, then 1), where stopping after two would give 0.
+    Checksum c;
+    for (int i = 0; i < 65538; ++i)
+        c.add16(0xffff);
+    c.add16(1);
+    EXPECT_EQ(c.folded(), 1);
+}
+
 TEST(Checksum, LongerThanOneAccumulationBlock) {
     // The lanes are added up per 64 KiB block: all-ones words across several blocks, and a length
     // that leaves a partial block and an odd tail.
