@@ -244,7 +244,12 @@ Connection::Transmission Connection::next_transmission(std::size_t space) const 
     }
     // Bounded by the ring (defensive: the scoreboard and the ring cover the same octets).
     const std::int32_t off = t.seq - tx_seq();
-    if (off < 0 || static_cast<std::size_t>(off) + data > tx_.size()) return Transmission{};
+    if (off < 0 || static_cast<std::size_t>(off) + data > tx_.size()) {
+        // Every return names `t`, so it is built in the caller's slot (NRVO): a local copied out
+        // is read back wider than its fields were written, a store-forwarding stall per call.
+        t = Transmission{};
+        return t;
+    }
     const std::size_t limit = payload_limit(space);
     if (data > limit) {
         data = limit;
