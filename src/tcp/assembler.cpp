@@ -6,7 +6,7 @@
 
 namespace ustack::tcp {
 
-AddResult Assembler::add(std::uint32_t offset, std::uint32_t len) {
+AddResult Assembler::add_any(std::uint32_t offset, std::uint32_t len) {
     AddResult result;
     if (len == 0) return result;
     const std::uint32_t start = offset;

@@ -316,15 +316,13 @@ bool Connection::fin_sendable(std::size_t len) const {
 std::size_t Connection::data_options_len() const {
     // The same options as segment_options(true, ...) as far as their length goes: the layout
     // depends only on which options there are and on how many SACK blocks (RFC 2018 §3, a
-    // D-SACK first, RFC 2883 §4).
-    TcpOptions o;
-    if (ts_ok_) o.timestamps = wire::TcpTimestamps{};
+    // D-SACK first, RFC 2883 §4). max_sack_blocks() keeps them within the 40 bytes.
+    std::size_t blocks = 0;
     if (sack_ok_) {
         const std::size_t dsack = dsack_ ? 1 : 0;
-        o.sack_count = static_cast<std::uint8_t>(
-            dsack + std::min(reassembly_.count(), max_sack_blocks() - dsack));
+        blocks = dsack + std::min(reassembly_.count(), max_sack_blocks() - dsack);
     }
-    return o.buffer_len();
+    return TcpOptions::data_segment_len(ts_ok_, blocks);
 }
 
 TcpRepr Connection::base_segment() const {

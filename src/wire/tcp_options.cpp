@@ -222,6 +222,19 @@ std::size_t TcpOptions::any_buffer_len() const {
 }
 
 bool TcpOptions::emit(MutBytes area) const {
+    // Nearly every segment of an established connection carries only NOP, NOP, Timestamps
+    // (Linux's layout below, RFC 7323 Appendix A): written without the general walk.
+    if (timestamps && !mss && !wscale && !sack_permitted && sack_count == 0) {
+        if (area.size() < 12) return false;
+        std::uint8_t* p = area.data();
+        p[0] = kNop;
+        p[1] = kNop;
+        p[2] = kTimestamps;
+        p[3] = kTsLen;
+        store_be32(p + 4, timestamps->tsval);
+        store_be32(p + 8, timestamps->tsecr);
+        return true;
+    }
     const std::size_t len = buffer_len();
     if (len > kTcpMaxOptionsLen || area.size() < len) return false;
     Writer w(area);

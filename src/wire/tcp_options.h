@@ -155,10 +155,16 @@ struct TcpOptions {
         // A data segment's options (timestamps, SACK blocks) in Linux's layout, asked for several
         // times per segment sent: NOP,NOP,TS and NOP,NOP,SACK (see emit()).
         if (!mss && !wscale && !sack_permitted) {
-            const std::size_t n = (timestamps ? 12 : 0) + (sack_count ? 4 + 8 * sack_count : 0);
+            const std::size_t n = data_segment_len(timestamps.has_value(), sack_count);
             if (n <= kTcpMaxOptionsLen) return n;
         }
         return any_buffer_len();
+    }
+    // What buffer_len() is for options of timestamps (or not) and `sack_blocks` SACK blocks
+    // alone, as a data segment carries, when that is at most kTcpMaxOptionsLen (Linux's layout:
+    // NOP,NOP,TS and NOP,NOP,SACK); more means !fits().
+    static constexpr std::size_t data_segment_len(bool timestamps, std::size_t sack_blocks) {
+        return (timestamps ? 12 : 0) + (sack_blocks != 0 ? 4 + 8 * sack_blocks : 0);
     }
     // Whether the options can be sent at all (buffer_len() <= 40).
     bool fits() const { return buffer_len() <= kTcpMaxOptionsLen; }
