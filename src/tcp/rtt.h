@@ -26,7 +26,7 @@ struct RttConfig {
     // Deviation: Linux uses a 200 ms minimum RTO (TCP_RTO_MIN) instead of RFC 6298 §2.4's 1 s;
     // with modern RTTs 1 s makes every tail loss cost a second, and peers we interoperate with
     // expect Linux timing. As Linux (tcp_rtt_estimator keeps rttvar_us >= tcp_rto_min_us,
-    // __tcp_set_rto adds it to SRTT), the 200 ms bound the variation term, so RTO >= SRTT +
+    // __tcp_set_rto adds it to SRTT), the 200 ms bounds the variation term, so RTO >= SRTT +
     // 200 ms: with timestamps every ACK gives a sample and RTTVAR decays to almost nothing
     // while the RTT creeps up with a filling queue, and an RTO of barely SRTT then fires while
     // a fast retransmission queued behind that queue is still on its way back.
