@@ -2,9 +2,9 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
-#include <linux/if.h>
 #include <linux/if_tun.h>
 #include <linux/ipv6.h>
+#include <net/if.h>  // glibc's struct ifreq, as the rest of the program (one definition under LTO)
 #include <netinet/in.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
