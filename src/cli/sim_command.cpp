@@ -151,6 +151,11 @@ CLI::App* add_sim_command(CLI::App& app, SimArgs& args) {
                     "Bottleneck queue in frames, each direction (default: one bandwidth-delay "
                     "product, at least 16)")
         ->type_name("FRAMES");
+    cmd->add_option("--jitter", args.jitter,
+                    "Extra one-way delay per frame, uniform from 0 to TIME, each way (seeded; "
+                    "frames keep their order), e.g. 500us: breaks a drop-tail link's lock-step "
+                    "(default 0)")
+        ->type_name("TIME");
     cmd->add_option("--loss", args.loss,
                     "Drop probability per frame, each way: 0.01 or 1% (seeded)")
         ->type_name("P");
@@ -168,7 +173,8 @@ CLI::App* add_sim_command(CLI::App& app, SimArgs& args) {
     cmd->add_flag("--no-sack", args.no_sack, "Do not offer SACK (loss recovery is NewReno's)");
     auto* hystart = cmd->add_flag(
         "--hystart", args.hystart,
-        "End the initial slow start by RFC 9406 HyStart++ (RTT rise, conservative slow start)");
+        "End the initial slow start by RFC 9406 HyStart++ (RTT rise, conservative slow start; "
+        "the default)");
     cmd->add_flag("--no-hystart", args.no_hystart,
                   "End the initial slow start at the first loss (standard RFC 5681 slow start)")
         ->excludes(hystart);
@@ -253,6 +259,11 @@ int run_sim(const SimArgs& args) {
                                     args.delay));
         c.link.one_way_delay = *d;
     }
+    const auto jitter = parse_time(args.jitter, kMaxDelay);
+    if (!jitter)
+        return fail(fmt::format("--jitter {}: not a time between 0 and 10s (e.g. 500us, 1ms)",
+                                args.jitter));
+    c.link.jitter = *jitter;
     if (!args.queue.empty()) {
         const auto q = parse_bytes(args.queue, 1e7);
         if (!q || *q == 0)

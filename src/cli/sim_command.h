@@ -20,6 +20,7 @@ struct SimArgs {
     std::string delay;  // one-way
     std::string rtt;    // round trip
     std::string queue;  // frames; empty: one BDP
+    std::string jitter = "0";
     std::string loss = "0";
     std::string reorder = "0";
     std::string dup = "0";

@@ -22,6 +22,8 @@ DeviceCaps SimLink::End::caps() const {
 
 SimLink::Pipe::Pipe(const LinkConfig& config, Medium medium)
     : config_(config),
+      jitter_rng_(config.jitter_seed),
+      last_arrive_(Instant::from_micros(std::numeric_limits<std::int64_t>::min())),
       max_frame_len_(DeviceCaps{config.mtu, medium, {}}.max_frame_len()),
       slots_(std::max<std::size_t>(config.slots, 1)),
       slot_mask_(std::has_single_bit(slots_.size()) ? slots_.size() - 1 : 0),
@@ -72,6 +74,13 @@ bool SimLink::Pipe::transmit(Bytes frame, Instant now) {
     s.len = len;
     s.tx_done = serialise(len, now);
     s.arrive = s.tx_done + config_.delay;
+    if (config_.jitter > Duration::zero()) {
+        const auto extra =
+            jitter_rng_.below(static_cast<std::uint64_t>(config_.jitter.as_micros()) + 1);
+        s.arrive =
+            std::max(s.arrive + Duration::micros(static_cast<std::int64_t>(extra)), last_arrive_);
+        last_arrive_ = s.arrive;
+    }
     if (len != 0) std::memcpy(slot_data(tail_), frame.data(), len);
     ++tail_;
     queued_bytes_ += len;

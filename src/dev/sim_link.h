@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "base/bytes.h"
+#include "base/rng.h"
 #include "base/time.h"
 #include "dev/device.h"
 
@@ -37,6 +38,13 @@ struct LinkConfig {
     std::size_t queue_bytes = 0;     // 0 = no byte limit
     std::size_t mtu = 1500;          // largest IP packet (see DeviceCaps)
     std::size_t slots = 1024;        // frames in the link at once (preallocated); at least 1
+    // Extra propagation delay per frame, uniform in [0, jitter] µs, drawn from this direction's
+    // own generator (seeded by jitter_seed); frames still arrive in the order sent. A few
+    // hundred µs break the lock-step of a deterministic drop-tail link, where one flow's packets
+    // always meet a full queue just after a departure and another's just before (the phase
+    // effects of Floyd and Jacobson, 1992), as a real path's small delay variations do.
+    Duration jitter = Duration::zero();
+    std::uint64_t jitter_seed = 1;
 };
 
 struct SimLinkConfig {
@@ -111,6 +119,8 @@ class SimLink {
         Instant serialise(std::size_t len, Instant now);
 
         LinkConfig config_;
+        Rng jitter_rng_;
+        Instant last_arrive_;  // of the newest frame: jitter never lets one overtake another
         std::size_t max_frame_len_;
         std::vector<Slot> slots_;
         std::uint64_t slot_mask_;  // slots_.size() - 1 when that is a power of two (> 1), else 0

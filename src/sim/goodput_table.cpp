@@ -63,8 +63,11 @@ TableResult run_table_row(const TableRow& row) {
 }
 
 std::string table_header() {
-    return "# ustack sim goodput table: one bulk flow, CUBIC + SACK (timestamps, window scaling), "
-           "seed 1.\n"
+    return std::string(
+               "# ustack sim goodput table: one bulk flow, CUBIC + SACK (timestamps, "
+               "window scaling), ") +
+           (RunConfig{}.hystart ? "HyStart++" : "no HyStart++") +
+           ", seed 1.\n"
            "# Link: rate both ways, RTT = 2 x one-way delay, tail-drop queue of one BDP (>= 16 "
            "frames),\n"
            "# loss per frame in both directions (data and ACKs). Each run sends for max(20 s, 100 "

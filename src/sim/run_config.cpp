@@ -65,6 +65,7 @@ WorldConfig RunConfig::world_config(TapPoint tap) const {
     l.delay = link.one_way_delay;
     l.rate_bps = link.rate_bps;
     l.queue_frames = link.queue();
+    l.jitter = link.jitter;
     // Slots hold every frame between transmit() and the far end's receive(): the queue plus
     // what is propagating (at most rate x delay of full frames; twice that for smaller ones),
     // with room to spare. Frames dropped for want of a slot would be losses nobody asked for.

@@ -31,6 +31,8 @@ struct LinkParams {
     double reorder = 0.0;
     double duplicate = 0.0;
     double corrupt = 0.0;
+    // Extra one-way delay per frame, uniform in [0, jitter] (dev::LinkConfig::jitter); 0: none.
+    Duration jitter = Duration::zero();
 
     Duration rtt() const { return one_way_delay * 2; }
     // rate x RTT in bytes (0 for an infinite rate).

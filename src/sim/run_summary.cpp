@@ -76,6 +76,8 @@ std::string fault_text(const RunConfig& c) {
     if (c.link.reorder > 0) parts.push_back(fmt::format("reorder {:g}%", c.link.reorder * 100));
     if (c.link.duplicate > 0) parts.push_back(fmt::format("dup {:g}%", c.link.duplicate * 100));
     if (c.link.corrupt > 0) parts.push_back(fmt::format("corrupt {:g}%", c.link.corrupt * 100));
+    if (c.link.jitter > Duration::zero())
+        parts.push_back(fmt::format("jitter up to {} us", c.link.jitter.as_micros()));
     if (parts.empty()) return "no faults";
     std::string s;
     for (const auto& p : parts)

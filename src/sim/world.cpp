@@ -29,8 +29,12 @@ wire::IpAddress address(bool v6, std::uint8_t host) {
 }
 
 // Stacks add only raw-IP interfaces for now (no ARP/NDP): the link carries bare IP packets.
-dev::SimLinkConfig ip_medium(dev::SimLinkConfig link) {
+// Each direction's jitter has its own draw of the World's seed.
+dev::SimLinkConfig world_link(const WorldConfig& config) {
+    dev::SimLinkConfig link = config.link;
     link.medium = dev::Medium::Ip;
+    link.a_to_b.jitter_seed = derive(config.seed, 4);
+    link.b_to_a.jitter_seed = derive(config.seed, 5);
     return link;
 }
 
@@ -46,7 +50,7 @@ dev::Device& wire_side(std::optional<dev::Tap>& tap, dev::Device& end, bool tapp
 World::World(const WorldConfig& config, dev::FrameSink* sink)
     : config_(config),
       loop_(rt::SimLoopConfig{config.start, config.max_steps_per_instant}),
-      link_(ip_medium(config.link)),
+      link_(world_link(config)),
       client_address_(address(config.ipv6, 1)),
       server_address_(address(config.ipv6, 2)),
       client_faults_(

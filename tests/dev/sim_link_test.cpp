@@ -271,5 +271,64 @@ TEST(SimLink, RejectsFramesLongerThanTheMtuAndReportsCaps) {
     EXPECT_FALSE(eth.end_b().transmit(frame_of(1295, 1), at_us(0)));
 }
 
+// Sends `n` frames 100 µs apart at infinite rate; returns each one's arrival (poll_at when it
+// is next), in the order received, and checks each arrives as the frame sent in that place.
+std::vector<std::int64_t> jittered_arrivals(const LinkConfig& c, int n) {
+    SimLink link(SimLinkConfig::symmetric(c));
+    for (int i = 0; i < n; ++i)
+        EXPECT_TRUE(
+            link.end_a().transmit(frame_of(64, static_cast<std::uint8_t>(i)), at_us(100 * i)));
+    std::vector<std::int64_t> arrivals;
+    for (int i = 0; i < n; ++i) {
+        const Instant at = link.end_b().poll_at();
+        const auto got = link.end_b().receive(at);
+        EXPECT_TRUE(got.has_value());
+        if (!got) break;
+        EXPECT_EQ(std::vector<std::uint8_t>(got->begin(), got->end()),
+                  frame_of(64, static_cast<std::uint8_t>(i)));
+        arrivals.push_back(at.as_micros());
+    }
+    return arrivals;
+}
+
+TEST(SimLink, JitterDelaysEachFrameWithinItsBoundAndKeepsTheOrder) {
+    LinkConfig c;
+    c.delay = Duration::millis(1);
+    c.jitter = Duration::micros(500);
+    c.jitter_seed = 9;
+    const auto arrivals = jittered_arrivals(c, 400);
+    ASSERT_EQ(arrivals.size(), 400u);
+    std::vector<std::int64_t> extra;
+    for (std::size_t i = 0; i < arrivals.size(); ++i) {
+        const std::int64_t sent = 100 * static_cast<std::int64_t>(i);
+        // Never before delay; a frame held behind a later-drawn predecessor may wait past its own
+        // draw, but never past the predecessor's.
+        EXPECT_GE(arrivals[i], sent + 1000) << i;
+        if (i > 0) {
+            EXPECT_GE(arrivals[i], arrivals[i - 1]) << i;
+        }
+        if (i == 0 || arrivals[i] > arrivals[i - 1]) {
+            EXPECT_LE(arrivals[i], sent + 1500) << i;
+        }
+        extra.push_back(arrivals[i] - sent - 1000);
+    }
+    // The extra delays spread over the range: not all equal, some in each half.
+    const auto low = std::count_if(extra.begin(), extra.end(), [](auto e) { return e < 250; });
+    EXPECT_GT(low, 50);
+    EXPECT_LT(low, 350);
+    // Seeded: the same seed gives the same arrivals, another seed others.
+    EXPECT_EQ(jittered_arrivals(c, 400), arrivals);
+    c.jitter_seed = 10;
+    EXPECT_NE(jittered_arrivals(c, 400), arrivals);
+}
+
+TEST(SimLink, NoJitterMeansExactlyTheDelay) {
+    LinkConfig c;
+    c.delay = Duration::millis(1);
+    const auto arrivals = jittered_arrivals(c, 10);
+    for (std::size_t i = 0; i < arrivals.size(); ++i)
+        EXPECT_EQ(arrivals[i], 100 * static_cast<std::int64_t>(i) + 1000) << i;
+}
+
 }  // namespace
 }  // namespace ustack::dev

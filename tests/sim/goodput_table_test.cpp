@@ -52,7 +52,6 @@ struct KnownShortfall {
 };
 constexpr KnownShortfall kBelowBar[] = {
     {100, 1, 5},
-    {1000, 300, 0},
 };
 
 bool known_below_bar(const ParsedTableLine& p) {

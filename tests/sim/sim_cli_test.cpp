@@ -37,7 +37,7 @@ TEST_F(SimCli, BulkSummary) {
     for (const char* line : {
              "ustack sim: bulk over 10 Mbit/s, RTT 20 ms (one-way delay 10 ms), queue 16 frames, "
              "loss 1% (each way)\n",
-             "  CUBIC, SACK on, HyStart++ off, buffers ",
+             "  CUBIC, SACK on, HyStart++ on, buffers ",
              "seed 3\n",
              "  data           1000000 of 1000000 bytes read, byte-identical: yes\n",
              "  completion     ",
@@ -80,6 +80,22 @@ TEST_F(SimCli, HyStartSwitches) {
     const CommandResult both = sim("--hystart --no-hystart");
     EXPECT_EQ(both.exit_code, 1);
     EXPECT_TRUE(has(both.err, "excludes")) << both.err;
+}
+
+TEST_F(SimCli, JitterIsNamedInTheSummaryAndChangesTheRun) {
+    const std::string args = "--bytes 2M --rate 10M --rtt 20ms";
+    const CommandResult plain = sim(args);
+    const CommandResult jittered = sim(args + " --jitter 500us");
+    ASSERT_EQ(plain.exit_code, 0) << plain.err;
+    ASSERT_EQ(jittered.exit_code, 0) << jittered.err;
+    EXPECT_TRUE(has(jittered.out, "jitter up to 500 us")) << jittered.out;
+    EXPECT_FALSE(has(plain.out, "jitter")) << plain.out;
+    const auto completion = [](const std::string& out) {
+        const auto at = out.find("  completion");
+        return out.substr(at, out.find('\n', at) - at);
+    };
+    ASSERT_TRUE(has(plain.out, "  completion") && has(jittered.out, "  completion"));
+    EXPECT_NE(completion(plain.out), completion(jittered.out));
 }
 
 TEST_F(SimCli, EchoAndRequestResponse) {
@@ -166,6 +182,7 @@ TEST_F(SimCli, BadInputIsOneClearMessageAndExitCodeOne) {
              {"--rate fast", "ustack sim: --rate fast: not a rate"},
              {"--delay 1h", "ustack sim: --delay 1h: not a time"},
              {"--rtt 30s", "ustack sim: --rtt 30s: not a time"},
+             {"--jitter soon", "ustack sim: --jitter soon: not a time"},
              {"--bytes lots", "ustack sim: --bytes lots: not a size"},
              {"--queue 0", "ustack sim: --queue 0: not a number of frames"},
              {"--workload echo --flows 2", "ustack sim: --flows is for --workload bulk"},
