@@ -31,6 +31,13 @@ bool has(const std::string& text, const std::string& what) {
     return text.find(what) != std::string::npos;
 }
 
+// The summary line that starts with `label` (e.g. "  final cwnd"), or "" when there is none.
+std::string summary_line(const std::string& out, const std::string& label) {
+    const auto at = out.find(label);
+    if (at == std::string::npos) return "";
+    return out.substr(at, out.find('\n', at) - at);
+}
+
 TEST_F(SimCli, BulkSummary) {
     const CommandResult r = sim("--bytes 1M --rate 10M --rtt 20ms --loss 1% --seed 3");
     ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
@@ -71,12 +78,8 @@ TEST_F(SimCli, HyStartSwitches) {
     const CommandResult off = sim("--bytes 20M --rate 100M --rtt 40ms --no-hystart");
     ASSERT_EQ(off.exit_code, 0) << off.err;
     EXPECT_TRUE(has(off.out, "  CUBIC, SACK on, HyStart++ off, ")) << off.out;
-    const auto line = [](const std::string& out) {
-        const auto at = out.find("  final cwnd");
-        return out.substr(at, out.find('\n', at) - at);
-    };
     ASSERT_TRUE(has(on.out, "  final cwnd") && has(off.out, "  final cwnd"));
-    EXPECT_NE(line(on.out), line(off.out));
+    EXPECT_NE(summary_line(on.out, "  final cwnd"), summary_line(off.out, "  final cwnd"));
     const CommandResult both = sim("--hystart --no-hystart");
     EXPECT_EQ(both.exit_code, 1);
     EXPECT_TRUE(has(both.err, "excludes")) << both.err;
@@ -90,12 +93,8 @@ TEST_F(SimCli, JitterIsNamedInTheSummaryAndChangesTheRun) {
     ASSERT_EQ(jittered.exit_code, 0) << jittered.err;
     EXPECT_TRUE(has(jittered.out, "jitter up to 500 us")) << jittered.out;
     EXPECT_FALSE(has(plain.out, "jitter")) << plain.out;
-    const auto completion = [](const std::string& out) {
-        const auto at = out.find("  completion");
-        return out.substr(at, out.find('\n', at) - at);
-    };
     ASSERT_TRUE(has(plain.out, "  completion") && has(jittered.out, "  completion"));
-    EXPECT_NE(completion(plain.out), completion(jittered.out));
+    EXPECT_NE(summary_line(plain.out, "  completion"), summary_line(jittered.out, "  completion"));
 }
 
 TEST_F(SimCli, EchoAndRequestResponse) {
