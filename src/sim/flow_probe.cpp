@@ -26,8 +26,10 @@ void FlowProbe::observe(const stack::Stack& stack, stack::ConnId conn, Instant n
     s.smss = c->smss();
     if (c->state() != tcp::State::SynSent && c->state() != tcp::State::SynReceived) {
         // SND.UNA - ISS counts the SYN (and, once acknowledged, the FIN): data bytes are at most
-        // what the application handed to send().
-        const std::uint32_t una = static_cast<std::uint32_t>(c->snd_una() - c->iss());
+        // what the application handed to send(). Counted in 64 bits: a long run sends more
+        // than the 2^32 octets the sequence space holds.
+        if (!una_) una_.emplace(c->iss());
+        const std::uint64_t una = una_->update(c->snd_una());
         s.bytes_acked = std::min<std::uint64_t>(una == 0 ? 0 : una - 1, sent);
     }
     // RTO chains: timeouts in a row while SND.UNA stood still.
@@ -43,7 +45,8 @@ void FlowProbe::observe(const stack::Stack& stack, stack::ConnId conn, Instant n
     // point). A flow that never meets congestion left it when cwnd first filled the pipe.
     if (c->state() == tcp::State::Established) {
         if (!recover_ && s.ssthresh != std::numeric_limits<std::uint32_t>::max()) {
-            const std::uint32_t nxt = static_cast<std::uint32_t>(c->snd_nxt() - c->iss());
+            const std::uint64_t nxt = (una_ ? una_->total() : 0) +
+                                      static_cast<std::uint32_t>(c->snd_nxt() - c->snd_una());
             recover_ = std::min<std::uint64_t>(nxt == 0 ? 0 : nxt - 1, sent);
         }
         if (!pipe_full_ && pipe_full_bytes_ != 0 && s.cwnd >= pipe_full_bytes_)

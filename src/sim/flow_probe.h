@@ -9,6 +9,7 @@
 #include "base/time.h"
 #include "stack/handles.h"
 #include "stack/stack.h"
+#include "wire/seq_num.h"
 
 namespace ustack::sim {
 
@@ -55,6 +56,7 @@ class FlowProbe {
 
   private:
     std::uint64_t pipe_full_bytes_;
+    std::optional<wire::SeqAdvance> una_;  // SND.UNA from ISS, from the first established look
     FlowSample last_;
     bool seen_ = false;
     std::uint32_t chain_ = 0;

@@ -57,4 +57,25 @@ constexpr SeqNum seq_min(SeqNum a, SeqNum b) {
     return a < b ? a : b;
 }
 
+// How far a sequence number has advanced from where it started, as a 64-bit count that goes on
+// past 2^32 octets: each update() adds the step since the last one, so updates must come less
+// than 2^31 octets apart. A step backwards (an old value) is ignored.
+class SeqAdvance {
+  public:
+    explicit constexpr SeqAdvance(SeqNum start) : last_(start) {}
+    constexpr std::uint64_t update(SeqNum now) {
+        const std::int32_t step = now - last_;
+        if (step > 0) {
+            total_ += static_cast<std::uint32_t>(step);
+            last_ = now;
+        }
+        return total_;
+    }
+    constexpr std::uint64_t total() const { return total_; }
+
+  private:
+    SeqNum last_;
+    std::uint64_t total_ = 0;
+};
+
 }  // namespace ustack::wire

@@ -94,5 +94,29 @@ TEST(SeqNum, DefaultIsZero) {
     EXPECT_EQ(SeqNum().raw(), 0u);
 }
 
+// Nearly five times round the sequence space in steps of 1 GiB - 1 from just below the wrap: the
+// count goes on where a 32-bit difference from the start would wrap.
+TEST(SeqAdvance, CountsPastTwoToThe32) {
+    const SeqNum start(0xffff'ff00u);
+    SeqAdvance a(start);
+    std::uint64_t want = 0;
+    SeqNum at = start;
+    for (int i = 0; i < 20; ++i) {
+        const std::uint32_t step = (1u << 30) - 1;
+        at += step;
+        want += step;
+        EXPECT_EQ(a.update(at), want) << i;
+    }
+    EXPECT_GT(a.total(), std::uint64_t{4} << 32);
+}
+
+TEST(SeqAdvance, IgnoresStepsBackwards) {
+    SeqAdvance a(SeqNum(100));
+    EXPECT_EQ(a.update(SeqNum(150)), 50u);
+    EXPECT_EQ(a.update(SeqNum(120)), 50u);  // an old value: no change
+    EXPECT_EQ(a.update(SeqNum(150)), 50u);
+    EXPECT_EQ(a.update(SeqNum(160)), 60u);
+}
+
 }  // namespace
 }  // namespace ustack::wire
