@@ -221,14 +221,10 @@ std::uint16_t Checksum::folded() const {
 }
 
 Checksum pseudo_header_v4(Bytes src4, Bytes dst4, std::uint8_t proto, std::uint32_t length) {
-    // Each address is two whole 16-bit words (summed as values: no pass over bytes).
+    if (src4.size() == 4 && dst4.size() == 4)
+        return pseudo_header_v4(load_be32(src4.data()), load_be32(dst4.data()), proto, length);
     Checksum c;
-    if (src4.size() == 4 && dst4.size() == 4) {
-        c.add32(load_be32(src4.data())).add32(load_be32(dst4.data()));
-    } else {
-        c.add(src4).add(dst4);
-    }
-    c.add16(proto).add16(static_cast<std::uint16_t>(length));
+    c.add(src4).add(dst4).add16(proto).add16(static_cast<std::uint16_t>(length));
     return c;
 }
 

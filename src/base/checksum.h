@@ -108,6 +108,14 @@ inline std::uint16_t internet_checksum(Bytes bytes) {
 // Pseudo-header sums for a transport segment of `length` bytes with protocol `proto`.
 // Addresses are in network byte order, as they sit in the header.
 Checksum pseudo_header_v4(Bytes src4, Bytes dst4, std::uint8_t proto, std::uint32_t length);
+// The same with the addresses as 32-bit values (each is two whole 16-bit words, added as
+// values: every segment the Stack sends or receives comes here, so no span, no pass over bytes).
+inline Checksum pseudo_header_v4(std::uint32_t src, std::uint32_t dst, std::uint8_t proto,
+                                 std::uint32_t length) {
+    Checksum c;
+    c.add32(src).add32(dst).add16(proto).add16(static_cast<std::uint16_t>(length));
+    return c;
+}
 Checksum pseudo_header_v6(Bytes src16, Bytes dst16, std::uint8_t proto, std::uint32_t length);
 
 // RFC 1624 eqn. 3: the new checksum after one 16-bit field changes from old_word to new_word.

@@ -46,17 +46,6 @@ struct SipState {
 
 // SipHash-c-d(key, message), the paper's §2 with c compression and d finalization rounds.
 template <int c, int d>
-std::uint64_t siphash(const SipHashKey& key, Bytes message);
-
-}  // namespace
-
-SipHashKey SipHashKey::from_bytes(std::span<const std::uint8_t, 16> key) {
-    return SipHashKey{load_le64(key.data()), load_le64(key.data() + 8)};
-}
-
-namespace {
-
-template <int c, int d>
 std::uint64_t siphash(const SipHashKey& key, Bytes message) {
     // Initialization: the key xored with "somepseudorandomlygeneratedbytes".
     SipState s{key.k0 ^ 0x736f6d6570736575ULL, key.k1 ^ 0x646f72616e646f6dULL,
@@ -83,6 +72,10 @@ std::uint64_t siphash(const SipHashKey& key, Bytes message) {
 }
 
 }  // namespace
+
+SipHashKey SipHashKey::from_bytes(std::span<const std::uint8_t, 16> key) {
+    return SipHashKey{load_le64(key.data()), load_le64(key.data() + 8)};
+}
 
 std::uint64_t siphash24(const SipHashKey& key, Bytes message) {
     return siphash<2, 4>(key, message);

@@ -45,8 +45,8 @@ void FlowProbe::observe(const stack::Stack& stack, stack::ConnId conn, Instant n
     // point). A flow that never meets congestion left it when cwnd first filled the pipe.
     if (c->state() == tcp::State::Established) {
         if (!recover_ && s.ssthresh != std::numeric_limits<std::uint32_t>::max()) {
-            const std::uint64_t nxt = (una_ ? una_->total() : 0) +
-                                      static_cast<std::uint32_t>(c->snd_nxt() - c->snd_una());
+            const std::uint64_t nxt =
+                una_->total() + static_cast<std::uint32_t>(c->snd_nxt() - c->snd_una());
             recover_ = std::min<std::uint64_t>(nxt == 0 ? 0 : nxt - 1, sent);
         }
         if (!pipe_full_ && pipe_full_bytes_ != 0 && s.cwnd >= pipe_full_bytes_)

@@ -68,14 +68,7 @@ Checksum pseudo_header(const wire::IpAddress& src, const wire::IpAddress& dst,
     const auto p = static_cast<std::uint8_t>(proto);
     const auto len = static_cast<std::uint32_t>(length);
     if (src.is_v6()) return pseudo_header_v6(src.bytes(), dst.bytes(), p, len);
-    // RFC 9293 §3.1: each IPv4 address is two whole 16-bit words, added as values (every
-    // segment in and out comes here: no span, no pass over bytes).
-    Checksum c;
-    c.add32(src.v4()->to_u32())
-        .add32(dst.v4()->to_u32())
-        .add16(p)
-        .add16(static_cast<std::uint16_t>(len));
-    return c;
+    return pseudo_header_v4(src.v4()->to_u32(), dst.v4()->to_u32(), p, len);
 }
 
 EventKind to_stack_kind(tcp::EventKind k) {

@@ -196,6 +196,8 @@ TEST(Checksum, PseudoHeaderV4AddsAddressesProtocolAndLength) {
     auto c = pseudo_header_v4(src, dst, 6, 20);
     // 0x0a00 + 0x0001 + 0x0a00 + 0x0002 + 0x0006 + 0x0014
     EXPECT_EQ(c.folded(), 0x0a00 + 0x0001 + 0x0a00 + 0x0002 + 0x0006 + 0x0014);
+    // The addresses as values give the same sum (the Stack's per-segment form).
+    EXPECT_EQ(pseudo_header_v4(0x0a000001u, 0x0a000002u, 6, 20).folded(), c.folded());
 }
 
 TEST(Checksum, PseudoHeaderV6UsesThirtyTwoBitLength) {
