@@ -178,6 +178,9 @@ CLI::App* add_sim_command(CLI::App& app, SimArgs& args) {
     cmd->add_flag("--no-hystart", args.no_hystart,
                   "End the initial slow start at the first loss (standard RFC 5681 slow start)")
         ->excludes(hystart);
+    cmd->add_flag("--no-tlp", args.no_tlp,
+                  "No RFC 8985 tail loss probes: when the ACKs stop, wait for the RTO (probes "
+                  "need SACK and are on by default)");
     cmd->add_option("--seed", args.seed,
                     "Seed of every random choice (ISNs, ports, faults): same seed, same run "
                     "(default 1)")
@@ -288,6 +291,7 @@ int run_sim(const SimArgs& args) {
     c.sack = !args.no_sack;
     if (args.hystart) c.hystart = true;
     if (args.no_hystart) c.hystart = false;
+    if (args.no_tlp) c.tail_loss_probe = false;
     const auto bytes = parse_bytes(args.bytes, 1e13);
     if (!bytes)
         return fail(fmt::format("--bytes {}: not a size (examples: 1500, 10M, 64Ki)", args.bytes));

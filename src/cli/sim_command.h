@@ -29,6 +29,7 @@ struct SimArgs {
     bool no_sack = false;
     bool hystart = false;     // --hystart
     bool no_hystart = false;  // --no-hystart
+    bool no_tlp = false;      // --no-tlp
     std::uint64_t seed = 1;
     std::uint32_t flows = 1;
     std::string duration;

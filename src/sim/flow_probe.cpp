@@ -23,6 +23,7 @@ void FlowProbe::observe(const stack::Stack& stack, stack::ConnId conn, Instant n
     if (const tcp::LossRecovery* r = c->loss_recovery())
         s.lost_retransmits = r->scoreboard().lost_retransmissions();
     s.rto_events = c->rto_events();
+    s.tail_loss_probes = c->tail_loss_probes();
     s.smss = c->smss();
     if (c->state() != tcp::State::SynSent && c->state() != tcp::State::SynReceived) {
         // SND.UNA - ISS counts the SYN (and, once acknowledged, the FIN): data bytes are at most

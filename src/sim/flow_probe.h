@@ -27,6 +27,7 @@ struct FlowSample {
                                          // rule in the SACK scoreboard)
     std::uint32_t fast_retransmits = 0;  // fast recoveries entered
     std::uint32_t rto_events = 0;        // retransmission timer expiries
+    std::uint32_t tail_loss_probes = 0;  // RFC 8985 §7 probes sent
     std::uint32_t smss = 0;              // RFC 5681 SMSS (send MSS less the timestamps option)
 };
 

@@ -47,6 +47,7 @@ tcp::Config RunConfig::tcp_config() const {
     c.congestion = cc;
     c.sack = sack;
     c.hystart = hystart;
+    c.tail_loss_probe = tail_loss_probe;
     std::size_t buffer = buffer_bytes;
     if (buffer == 0) {
         const std::uint64_t need = 2 * (link.bdp_bytes() + link.queue() * kFrameBytes);
@@ -101,6 +102,7 @@ std::string RunConfig::command_line() const {
     s += cc == tcp::CongestionControl::Cubic ? " --cc cubic" : " --cc newreno";
     if (!sack) s += " --no-sack";
     if (hystart != tcp::Config{}.hystart) s += hystart ? " --hystart" : " --no-hystart";
+    if (!tail_loss_probe) s += " --no-tlp";
     switch (workload) {
         case Workload::Bulk:
             if (duration > Duration::zero())

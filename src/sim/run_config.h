@@ -49,6 +49,8 @@ struct RunConfig {
     bool sack = true;
     // RFC 9406 HyStart++ for the initial slow start (tcp::Config::hystart).
     bool hystart = tcp::Config{}.hystart;
+    // RFC 8985 §7 tail loss probes (tcp::Config::tail_loss_probe; they need SACK).
+    bool tail_loss_probe = tcp::Config{}.tail_loss_probe;
 
     // Bulk: bytes per flow, unless `duration` is non-zero (then each flow sends as fast as it
     // can for that long, then closes). Echo: the bytes the client streams (and gets back).

@@ -94,9 +94,10 @@ std::string format_summary(const RunConfig& c, const RunResult& r) {
                        format_duration(c.link.rtt()), format_duration(c.link.one_way_delay),
                        c.link.queue(), fault_text(c));
     const tcp::Config tcp = c.tcp_config();
-    out += fmt::format("  {}, SACK {}, HyStart++ {}, buffers {} B, seed {}\n",
+    out += fmt::format("  {}, SACK {}, tail loss probes {}, HyStart++ {}, buffers {} B, seed {}\n",
                        c.cc == tcp::CongestionControl::Cubic ? "CUBIC" : "NewReno",
-                       c.sack ? "on" : "off", c.hystart ? "on" : "off", tcp.send_buffer, c.seed);
+                       c.sack ? "on" : "off", c.sack && c.tail_loss_probe ? "on" : "off",
+                       c.hystart ? "on" : "off", tcp.send_buffer, c.seed);
     if (!r.started) out += "  a listen() or connect() failed: the run could not start\n";
     out += fmt::format("  virtual time {}; {}\n", format_duration(r.end - Instant::from_micros(0)),
                        r.finished ? "every flow finished, every connection CLOSED or TIME-WAIT"
@@ -134,9 +135,9 @@ std::string format_summary(const RunConfig& c, const RunResult& r) {
         }
         out += fmt::format(
             "  retransmits    {} segments resent, {} resends lost again; {} fast retransmits; "
-            "{} RTO events (longest chain {})\n",
-            f.last.retransmits, f.last.lost_retransmits, f.last.fast_retransmits, f.last.rto_events,
-            f.longest_rto_chain);
+            "{} tail loss probes; {} RTO events (longest chain {})\n",
+            f.last.retransmits, f.last.lost_retransmits, f.last.fast_retransmits,
+            f.last.tail_loss_probes, f.last.rto_events, f.longest_rto_chain);
         out += fmt::format("  final cwnd     {} (ssthresh {}), smoothed RTT {}\n",
                            window_text(f.last.cwnd), window_text(f.last.ssthresh),
                            format_duration(f.last.srtt));

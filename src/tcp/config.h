@@ -120,6 +120,10 @@ struct Config {
     // and a little link jitter (dev::LinkConfig::jitter) ends it either way (tests/sim
     // fairness_test.cpp).
     bool hystart = true;
+    // RFC 8985 §7 Tail Loss Probe (with SACK only): when the ACKs stop with data in flight, one
+    // segment goes after about two RTTs instead of waiting for the RTO (a lost tail, or a lost
+    // ACK leaving the receiver to delay its next one). On by default, as Linux.
+    bool tail_loss_probe = true;
     // RFC 6928: an initial window of 10 segments.
     std::uint32_t initial_window_segments = 10;
 };

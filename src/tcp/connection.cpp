@@ -276,8 +276,10 @@ void Connection::enter_closed(std::optional<Errc> error) {
     user_timer_.disarm();
     persist_timer_.disarm();
     keepalive_timer_.disarm();
+    tlp_timer_.disarm();
     ack_now_ = false;
     probe_owed_ = false;
+    tlp_owed_ = false;
     sws_override_ = false;
     set_state(State::Closed);
     events_.push(Event{EventKind::Closed, {}, {}, error});
@@ -290,7 +292,9 @@ void Connection::enter_time_wait(Instant now) {
     user_timer_.disarm();
     fin_wait2_timer_.disarm();
     persist_timer_.disarm();
+    tlp_timer_.disarm();
     probe_owed_ = false;
+    tlp_owed_ = false;
     time_wait_timer_.arm_after(now, config_.time_wait);
 }
 

@@ -172,6 +172,8 @@ class Connection {
     std::uint32_t bytes_in_flight() const;
     // Fast recoveries entered (three duplicate ACKs or RFC 6675 IsLost) over the life.
     std::uint32_t fast_retransmits() const { return recovery_ ? recovery_->fast_retransmits() : 0; }
+    // RFC 8985 §7 tail loss probes sent over the connection's life.
+    std::uint32_t tail_loss_probes() const { return recovery_ ? recovery_->tail_loss_probes() : 0; }
     // The loss-recovery state machine (its state, scoreboard and controller), for tests and
     // traces; nullptr before ESTABLISHED.
     const LossRecovery* loss_recovery() const { return recovery_ ? &*recovery_ : nullptr; }
@@ -297,6 +299,10 @@ class Connection {
     };
     void run_timers(Instant now);
     void on_retransmit_timeout();
+    // RFC 8985 §7.2: start or restart the probe timer after new data went or an ACK showed
+    // delivery; disarmed when no probe may run (Config::tail_loss_probe, no SACK, recovery,
+    // nothing in flight, or the RTO would come first).
+    void arm_tail_loss_probe(Instant now);
     // Creates recovery_ on reaching ESTABLISHED (RFC 6928 initial window for smss()).
     void start_recovery();
     // The data segment owed now within a payload region of `space` bytes (data states only).
@@ -393,6 +399,7 @@ class Connection {
     std::uint32_t quick_acks_ = 0;         // in-order segments still ACKed at once (Linux
                                            // quick-ack); 0 once we send data (interactive)
     bool probe_owed_ = false;    // a window or keep-alive probe <SEQ=SND.UNA-1><ACK> is owed
+    bool tlp_owed_ = false;      // RFC 8985 §7.3: the PTO fired; the next poll sends the probe
     bool sws_override_ = false;  // persist expiry: send what the (small) window allows now
     std::optional<PendingRst> rst_pending_;  // a reset to send (reply to a bad segment, abort)
 
@@ -408,17 +415,18 @@ class Connection {
                                 // is in flight and queued data waits for the window
     std::uint32_t persist_backoff_ = 0;     // persist expiries while the window stayed shut
     std::uint32_t persist_unanswered_ = 0;  // probes sent since the last acceptable ACK
-    Deadline keepalive_timer_;              // RFC 1122 §4.2.3.6: armed iff keepalive.on and
-                                            // keepalive_state()
-    std::uint32_t keepalive_probes_ = 0;    // probes sent since the last segment received
-    RttEstimator rtt_;                      // RFC 6298 SRTT/RTTVAR/RTO
-    bool timing_ = false;            // one segment is being timed (rtt_seq_, rtt_sent_ valid)
-    wire::SeqNum rtt_seq_;           // end of the timed segment; an ACK reaching it samples
-    Instant rtt_sent_;               // when the timed segment was sent
-    bool syn_timed_out_ = false;     // the SYN / SYN-ACK was retransmitted (RFC 6298 §5.7)
-    std::uint32_t timeouts_ = 0;     // consecutive RTO expiries without an acceptable ACK
-    std::uint32_t retransmits_ = 0;  // segments sent again (see retransmits()), over the life
-    std::uint32_t rto_events_ = 0;   // retransmission timer expiries with data outstanding
+    Deadline tlp_timer_;        // RFC 8985 §7.2 PTO: armed only while a tail loss probe may go
+    Deadline keepalive_timer_;  // RFC 1122 §4.2.3.6: armed iff keepalive.on and
+                                // keepalive_state()
+    std::uint32_t keepalive_probes_ = 0;  // probes sent since the last segment received
+    RttEstimator rtt_;                    // RFC 6298 SRTT/RTTVAR/RTO
+    bool timing_ = false;                 // one segment is being timed (rtt_seq_, rtt_sent_ valid)
+    wire::SeqNum rtt_seq_;                // end of the timed segment; an ACK reaching it samples
+    Instant rtt_sent_;                    // when the timed segment was sent
+    bool syn_timed_out_ = false;          // the SYN / SYN-ACK was retransmitted (RFC 6298 §5.7)
+    std::uint32_t timeouts_ = 0;          // consecutive RTO expiries without an acceptable ACK
+    std::uint32_t retransmits_ = 0;       // segments sent again (see retransmits()), over the life
+    std::uint32_t rto_events_ = 0;        // retransmission timer expiries with data outstanding
     Instant last_data_sent_ = Instant::never();  // when a segment with data or SYN/FIN was last
                                                  // sent (RFC 5681 §4.1 idle test); never before
     std::optional<LossRecovery> recovery_;       // congestion window and loss recovery; engaged

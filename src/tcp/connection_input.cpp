@@ -339,6 +339,9 @@ bool Connection::process_ack(const TcpRepr& seg, Instant now) {
         if (freed > 0) events_.push(Event{EventKind::Writable, {}, {}, {}});
     }
     arm_persist(now);
+    // RFC 8985 §7.2: restart the probe timer "upon receiving an ACK that cumulatively
+    // acknowledges new data" (and, see TailLossProbe::on_ack, one that SACKs new data).
+    if (advances || outcome.newly_sacked > 0) arm_tail_loss_probe(now);
     switch (state_) {
         case State::Closing:
             // "In addition to the processing for the ESTABLISHED state, if the ACK acknowledges

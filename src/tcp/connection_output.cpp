@@ -51,6 +51,9 @@ std::optional<TcpRepr> Connection::poll_transmit(Instant now, MutBytes payload_s
     if (recovery_ && data_state()) {
         idle_restart(now);
         const Transmission t = next_transmission(payload_space.size());
+        // The probe is owed once, to this poll: if nothing can go, the RTO stays in charge.
+        const bool probe = tlp_owed_;
+        tlp_owed_ = false;
         if (t.data > 0 || t.fin) {
             TcpRepr d = base_segment();
             d.seq = t.seq;
@@ -75,6 +78,15 @@ std::optional<TcpRepr> Connection::poll_transmit(Instant now, MutBytes payload_s
             if (t.fin) d.control = TcpControl::Fin;
             segment_sent(d, now);
             recovery_->on_sent(t.plan, t.seq, static_cast<std::uint32_t>(d.segment_len()));
+            if (probe) {
+                // RFC 8985 §7.3: "the sender MUST re-arm the RTO timer". Deviation (see
+                // TailLossProbe::kMaxUnanswered): the PTO too, at twice the interval, for a
+                // second probe should this one draw no ACK.
+                rtx_timer_.arm_after(now, rtt_.rto());
+                arm_tail_loss_probe(now);
+            } else if (t.plan.kind == SendPlan::Kind::NewData) {
+                arm_tail_loss_probe(now);  // §7.2: "after transmitting new data"
+            }
             return d;
         }
     }
@@ -116,13 +128,14 @@ Instant Connection::poll_at() const {
     t = earliest(t, user_timer_.at());
     t = earliest(t, persist_timer_.at());
     t = earliest(t, keepalive_timer_.at());
+    t = earliest(t, tlp_timer_.at());
     return t;
 }
 
 bool Connection::something_owed() const {
     if (rst_pending_) return true;
     if (state_ == State::Closed || state_ == State::Listen) return false;
-    if (syn_owed() || ack_now_ || probe_owed_) return true;
+    if (syn_owed() || ack_now_ || probe_owed_ || tlp_owed_) return true;
     if (!recovery_ || !data_state()) return false;
     const Transmission t = next_transmission(std::numeric_limits<std::size_t>::max());
     return t.data > 0 || t.fin;
@@ -159,6 +172,12 @@ void Connection::run_timers(Instant now) {
         ack_now_ = true;  // RFC 1122 §4.2.3.2: the delayed ACK is due
     }
     if (rtx_timer_.expired(now)) on_retransmit_timeout();
+    if (tlp_timer_.expired(now)) {
+        // RFC 8985 §7.3: the PTO fired; the probe goes if one still may (an RTO or a recovery
+        // since it was armed takes over).
+        tlp_timer_.disarm();
+        tlp_owed_ = recovery_ && data_state() && recovery_->probe_wanted();
+    }
     if (persist_timer_.expired(now)) on_persist_timeout(now);
     if (state_ != State::Closed && keepalive_timer_.expired(now)) on_keepalive_timeout(now);
 }
@@ -168,6 +187,7 @@ void Connection::on_retransmit_timeout() {
     if (snd_una_ == snd_max_) return;  // nothing in flight (the persist timer has its own)
     ++timeouts_;
     ++rto_events_;
+
     std::uint32_t limit = config_.max_retransmits;
     if (state_ == State::SynSent) limit = config_.syn_retries;
     if (state_ == State::SynReceived) limit = config_.synack_retries;
@@ -182,6 +202,8 @@ void Connection::on_retransmit_timeout() {
     // restarts when the retransmission is sent (segment_sent).
     rtt_.back_off();
     timing_ = false;  // RFC 6298 §3 (Karn)
+    tlp_timer_.disarm();
+    tlp_owed_ = false;
     if (recovery_ && data_state()) {
         // RFC 6298 §5.4: "Retransmit the earliest segment that has not been acknowledged".
         // LossRecovery sets ssthresh and cwnd = LW = 1 SMSS (RFC 5681 §3.1; RFC 9438 §4.8),
@@ -193,6 +215,21 @@ void Connection::on_retransmit_timeout() {
     // The SYN or SYN-ACK goes again (syn_owed()); RFC 6928 §2 then starts from one segment.
     if (state_ == State::SynSent || state_ == State::SynReceived) syn_timed_out_ = true;
     snd_nxt_ = snd_una_;
+}
+
+void Connection::arm_tail_loss_probe(Instant now) {
+    if (!config_.tail_loss_probe || !sack_ok_ || !recovery_ || !data_state() ||
+        !recovery_->probe_wanted()) {
+        tlp_timer_.disarm();
+        return;
+    }
+    const Instant at = now + recovery_->probe_timeout(rtt_.srtt());
+    // RFC 8985 §7.2: the PTO never comes after the RTO; when it would, the RTO does the job.
+    if (rtx_timer_.armed() && at >= rtx_timer_.at()) {
+        tlp_timer_.disarm();
+        return;
+    }
+    tlp_timer_.arm(at);
 }
 
 void Connection::idle_restart(Instant now) {
@@ -211,9 +248,15 @@ Connection::Transmission Connection::next_transmission(std::size_t space) const 
     // What the peer's window, SWS avoidance and Nagle allow of new data (RFC 1122 §4.2.3.4).
     const std::size_t new_len = sendable_len(space);
     const bool new_ok = new_len > 0 || fin_sendable(new_len);
-    // Outside recovery only new data is ever planned (the common idle case, asked by poll_at()).
-    if (!new_ok && !recovery_->in_recovery()) return t;
-    t.plan = recovery_->next_segment(new_ok);
+    if (tlp_owed_) {
+        // RFC 8985 §7.3: the probe, regardless of cwnd.
+        t.plan = recovery_->probe_segment(new_ok);
+    } else {
+        // Outside recovery only new data is ever planned (the common idle case, asked by
+        // poll_at()).
+        if (!new_ok && !recovery_->in_recovery()) return t;
+        t.plan = recovery_->next_segment(new_ok);
+    }
     switch (t.plan.kind) {
         case SendPlan::Kind::None:
             return t;

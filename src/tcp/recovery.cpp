@@ -63,6 +63,14 @@ AckOutcome LossRecovery::on_ack(const AckSegment& seg, Instant now) {
     if (out.dsack) ++dsacks_;
     out.restart_rto = out.acked > 0;
     if (rtx_next_ < board_.high_ack()) rtx_next_ = board_.high_ack();
+    if (tlp_.on_ack(seg.ack, out.dsack, out.acked > 0 || out.newly_sacked > 0) ==
+            TailLossProbe::Verdict::RepairedLoss &&
+        state_ == RecoveryState::Open) {
+        // RFC 8985 §7.4.2: the probe repaired a loss nothing else detected; "invoke the
+        // congestion control response equivalent to fast recovery" (the window is reduced as
+        // on entering it; there is nothing left to recover).
+        cc_.on_congestion_event(reduction_base());
+    }
 
     if (sack_) {
         // RFC 6675 §2: with SACK, a duplicate acknowledgment is one whose SACK blocks cover
@@ -179,6 +187,9 @@ AckOutcome LossRecovery::on_ack(const AckSegment& seg, Instant now) {
 
 void LossRecovery::enter_fast_recovery() {
     ++fast_retransmits_;
+    // RFC 8985 §7.4: recovery makes the congestion response; a probe watched for a repaired
+    // loss needs no verdict any more.
+    tlp_.end_watch();
     state_ = RecoveryState::FastRecovery;
     // RFC 6675 §5 step 4.1: RecoveryPoint = HighData; RFC 6582 §3.2 step 2: recover = the
     // highest sequence number transmitted.
@@ -229,6 +240,7 @@ void LossRecovery::on_rto() {
     rto_una_ = board_.high_ack();
     // RFC 5681 §3.1 eq. (4) and cwnd = LW = 1 SMSS (RFC 9438 §4.8 for CUBIC).
     cc_.on_rto(board_.flight_size(), first_timeout);
+    tlp_.reset();
     // RFC 6675 §5.1: "RecoveryPoint MUST be set to HighData", recovery ends, and no new one
     // starts until HighACK reaches it. RFC 6582 §4.1 likewise sets recover.
     recover_ = board_.high_data();
@@ -344,9 +356,44 @@ SendPlan LossRecovery::next_segment(bool new_data_ok) const {
     return SendPlan{};
 }
 
+SendPlan LossRecovery::probe_segment(bool new_data_ok) const {
+    if (!probe_wanted()) return SendPlan{};
+    const std::uint32_t smss = cc_.smss();
+    const SeqNum una = board_.high_ack();
+    const SeqNum max = board_.high_data();
+    if (state_ == RecoveryState::RtoRecovery) {
+        // The earliest unSACKed segment: the resend the RTO went back for, lost again (what the
+        // next RTO would resend first).
+        const Scoreboard::Next n = board_.unsacked_from(una, smss);
+        if (n.len > 0) return SendPlan{SendPlan::Kind::Retransmit, n.seq, n.len, true};
+    } else {
+        // A hole below the highest SACKed octet goes before new data: NextSeg() rules 1 and 3,
+        // in that order. Such a hole was sent before data that has since arrived, and a PTO has
+        // passed without an ACK: RFC 8985 §6.2 (RACK) would call it lost by now.
+        const Scoreboard::Next n = board_.next_seg(false);
+        if (n.rule == Scoreboard::Next::Rule::Lost || n.rule == Scoreboard::Next::Rule::Unsacked)
+            return SendPlan{SendPlan::Kind::Retransmit, n.seq, n.len, true};
+    }
+    // RFC 8985 §7.3: "If a previously unsent segment exists AND the receive window allows new
+    // data to be sent: Send that segment" (the TCB cuts it to one segment).
+    if (new_data_ok) return SendPlan{SendPlan::Kind::NewData, max, UINT32_MAX, true};
+    // "Else: Retransmit the highest-sequence segment sent so far".
+    const auto len = std::min<std::uint32_t>(smss, static_cast<std::uint32_t>(max - una));
+    return SendPlan{SendPlan::Kind::Retransmit, max - len, len, true};
+}
+
 void LossRecovery::on_sent(const SendPlan& plan, SeqNum seq, std::uint32_t len) {
     if (len == 0) return;
     const SeqNum end = seq + len;
+    if (plan.probe) {
+        // RFC 8985 §7.3: TLP.end_seq = SND.NXT after the probe. Outside recovery a resent probe
+        // is watched (§7.4) and leaves HighRxt alone (it is no recovery retransmission);
+        // everything else is accounted as the plan's kind is, below.
+        const bool resent_outside =
+            state_ == RecoveryState::Open && plan.kind != SendPlan::Kind::NewData;
+        tlp_.on_probe_sent(std::max(board_.high_data(), end), resent_outside);
+        if (resent_outside) return;
+    }
     if (state_ == RecoveryState::FastRecovery && sack_) {
         // RFC 6937 §3 "On any data transmission or retransmission": prr_out += (data sent).
         prr_out_ += len;

@@ -9,6 +9,7 @@
 #include "base/time.h"
 #include "tcp/congestion.h"
 #include "tcp/scoreboard.h"
+#include "tcp/tail_loss_probe.h"
 #include "wire/seq_num.h"
 #include "wire/tcp_options.h"
 
@@ -50,6 +51,8 @@ struct SendPlan {
     Kind kind = Kind::None;
     wire::SeqNum seq;       // first sequence number (SND.MAX for NewData)
     std::uint32_t len = 0;  // bytes (sequence space: a FIN counts one)
+    // RFC 8985 §7.3: a tail loss probe (NewData or Retransmit), sent whatever cwnd says.
+    bool probe = false;
 };
 
 enum class RecoveryState : std::uint8_t {
@@ -81,6 +84,24 @@ class LossRecovery {
     void on_sent(const SendPlan& plan, wire::SeqNum seq, std::uint32_t len);
     // The retransmission timer expired with data outstanding (call before rearming it).
     void on_rto();
+    // ---- RFC 8985 §7 tail loss probes (SACK only; the TCB owns the PTO timer)
+    // Whether a PTO may run now: SACK in use, data in flight, and TailLossProbe::may_probe().
+    // Deviation: RFC 8985 §7.2 also wants no SACKed data and no recovery, where RACK's timers
+    // take over. We have no RACK, and RFC 6675 marks a hole lost only once DupThresh segments
+    // above it are SACKed, which a flight whose ACKs stopped never delivers; so the probe goes
+    // there too (probe_segment() says what it carries), instead of an RTO.
+    bool probe_wanted() const { return sack_ && tlp_.may_probe() && board_.flight_size() > 0; }
+    // RFC 8985 §7.2 PTO for this flight, given the SRTT.
+    Duration probe_timeout(Duration srtt) const {
+        return tlp_.timeout(srtt, board_.flight_size() <= cc_.smss());
+    }
+    // RFC 8985 §7.3: what the probe carries when the PTO fired: one new segment if
+    // `new_data_ok`, else the highest-sequence segment sent again. Before either (deviation,
+    // no RACK): a hole below the highest SACKed octet, or after an RTO the earliest unSACKed
+    // segment. None if probe_wanted() no longer holds.
+    SendPlan probe_segment(bool new_data_ok) const;
+    std::uint32_t tail_loss_probes() const { return tlp_.probes(); }
+
     // RFC 6928 §2: the SYN or SYN-ACK had been retransmitted.
     void on_syn_loss() { cc_.on_syn_loss(); }
     // RFC 5681 §4.1: the TCB is about to send after more than an RTO without sending anything
@@ -140,6 +161,7 @@ class LossRecovery {
     std::uint32_t fast_retransmits_ = 0;  // fast recoveries entered
     std::uint32_t rto_events_ = 0;        // on_rto() calls
     std::uint32_t dsacks_ = 0;            // D-SACK blocks received
+    TailLossProbe tlp_;                   // RFC 8985 §7 probes
     // Last, as its ranges array is large: the fields above stay in a few cache lines.
     Scoreboard board_;  // SND.UNA, SND.MAX, SACKed ranges, HighRxt, RescueRxt
 };

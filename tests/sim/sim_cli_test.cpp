@@ -44,7 +44,7 @@ TEST_F(SimCli, BulkSummary) {
     for (const char* line : {
              "ustack sim: bulk over 10 Mbit/s, RTT 20 ms (one-way delay 10 ms), queue 16 frames, "
              "loss 1% (each way)\n",
-             "  CUBIC, SACK on, HyStart++ on, buffers ",
+             "  CUBIC, SACK on, tail loss probes on, HyStart++ on, buffers ",
              "seed 3\n",
              "  data           1000000 of 1000000 bytes read, byte-identical: yes\n",
              "  completion     ",
@@ -54,6 +54,7 @@ TEST_F(SimCli, BulkSummary) {
              " segments resent, ",
              " resends lost again; ",
              " fast retransmits; ",
+             " tail loss probes; ",
              "  final cwnd     ",
              "smoothed RTT ",
              "  final states   client TIME-WAIT, server CLOSED\n",
@@ -74,15 +75,32 @@ TEST_F(SimCli, DelayIsOneWay) {
 TEST_F(SimCli, HyStartSwitches) {
     const CommandResult on = sim("--bytes 20M --rate 100M --rtt 40ms --hystart");
     ASSERT_EQ(on.exit_code, 0) << on.err;
-    EXPECT_TRUE(has(on.out, "  CUBIC, SACK on, HyStart++ on, ")) << on.out;
+    EXPECT_TRUE(has(on.out, "  CUBIC, SACK on, tail loss probes on, HyStart++ on, ")) << on.out;
     const CommandResult off = sim("--bytes 20M --rate 100M --rtt 40ms --no-hystart");
     ASSERT_EQ(off.exit_code, 0) << off.err;
-    EXPECT_TRUE(has(off.out, "  CUBIC, SACK on, HyStart++ off, ")) << off.out;
+    EXPECT_TRUE(has(off.out, "  CUBIC, SACK on, tail loss probes on, HyStart++ off, ")) << off.out;
     ASSERT_TRUE(has(on.out, "  final cwnd") && has(off.out, "  final cwnd"));
     EXPECT_NE(summary_line(on.out, "  final cwnd"), summary_line(off.out, "  final cwnd"));
     const CommandResult both = sim("--hystart --no-hystart");
     EXPECT_EQ(both.exit_code, 1);
     EXPECT_TRUE(has(both.err, "excludes")) << both.err;
+}
+
+TEST_F(SimCli, TailLossProbesCanBeSwitchedOff) {
+    // 5% loss each way at 1 ms: the ACKs of a flight's tail are often all lost. With probes the
+    // sender resends after about two RTTs; without them only the RTO helps.
+    const std::string args = "--bytes 3M --rate 100M --rtt 1ms --loss 5%";
+    const CommandResult on = sim(args);
+    const CommandResult off = sim(args + " --no-tlp");
+    ASSERT_EQ(on.exit_code, 0) << on.err;
+    ASSERT_EQ(off.exit_code, 0) << off.err;
+    EXPECT_TRUE(has(on.out, ", tail loss probes on, ")) << on.out;
+    EXPECT_TRUE(has(off.out, ", tail loss probes off, ")) << off.out;
+    EXPECT_FALSE(has(on.out, "; 0 tail loss probes; ")) << on.out;
+    EXPECT_TRUE(has(off.out, "; 0 tail loss probes; ")) << off.out;
+    const CommandResult no_sack = sim(args + " --no-sack");
+    ASSERT_EQ(no_sack.exit_code, 0) << no_sack.err;
+    EXPECT_TRUE(has(no_sack.out, ", tail loss probes off, ")) << no_sack.out;
 }
 
 TEST_F(SimCli, JitterIsNamedInTheSummaryAndChangesTheRun) {
