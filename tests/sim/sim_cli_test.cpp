@@ -87,9 +87,9 @@ TEST_F(SimCli, HyStartSwitches) {
 }
 
 TEST_F(SimCli, TailLossProbesCanBeSwitchedOff) {
-    // 5% loss each way at 1 ms: the ACKs of a flight's tail are often all lost. With probes the
-    // sender resends after about two RTTs; without them only the RTO helps.
-    const std::string args = "--bytes 3M --rate 100M --rtt 1ms --loss 5%";
+    // 5% loss each way at 1 ms: now and then every ACK of a flight's tail is lost. With probes
+    // the sender sends again after about two RTTs; without them only the RTO helps.
+    const std::string args = "--duration 3s --rate 100M --rtt 1ms --loss 5%";
     const CommandResult on = sim(args);
     const CommandResult off = sim(args + " --no-tlp");
     ASSERT_EQ(on.exit_code, 0) << on.err;
