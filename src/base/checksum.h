@@ -18,17 +18,27 @@ namespace checksum_detail {
 // would cost more than the sum.
 inline constexpr std::size_t kSmallPiece = 64;
 
-// The sum of the machine-order 16-bit words of from[0, n), n <= kSmallPiece, not folded: each
-// 8-byte load adds its two 32-bit halves (at most 8 loads: no overflow), then the tail; an odd
-// last byte is padded with zero (RFC 1071), which puts it in the half of its word where a
-// big-endian word's first byte goes once the machine-order sum is put into network order.
+// a + b with the end-around carry of one's-complement addition (RFC 1071 §2(A)): an add and an
+// add-with-carry. The result is congruent to a + b modulo 2^64 - 1, hence modulo 0xffff (which
+// divides it), and is zero only when both are.
+inline std::uint64_t add_carry(std::uint64_t a, std::uint64_t b) {
+    const std::uint64_t s = a + b;
+    return s + (s < a ? 1 : 0);
+}
+
+// The sum of the machine-order 16-bit words of from[0, n), n <= kSmallPiece, not folded: whole
+// 8-byte words added with add/adc (add_carry), then the tail; an odd last byte is padded with
+// zero (RFC 1071), which puts it in the half of its word where a big-endian word's first byte
+// goes once the machine-order sum is put into network order. The 64-bit sum is cut to its two
+// 32-bit halves added (below 2^33), so callers may add many such sums without overflow.
 inline std::uint64_t sum_small(const std::uint8_t* from, std::size_t n) {
     std::uint64_t sum = 0;
     for (; n >= 8; n -= 8, from += 8) {
         std::uint64_t x;
         std::memcpy(&x, from, 8);
-        sum += (x & 0xffffffff) + (x >> 32);
+        sum = add_carry(sum, x);
     }
+    sum = (sum & 0xffffffff) + (sum >> 32);
     if (n >= 4) {
         std::uint32_t x;
         std::memcpy(&x, from, 4);
