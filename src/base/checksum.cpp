@@ -328,10 +328,6 @@ USTACK_SUM_TARGETS std::uint64_t sum_and_copy(const std::uint8_t* from, std::uin
 }
 #endif
 
-inline std::uint16_t swap16(std::uint16_t v) {
-    return static_cast<std::uint16_t>((v >> 8) | (v << 8));
-}
-
 }  // namespace
 
 namespace checksum_detail {
@@ -343,29 +339,23 @@ std::uint64_t sum_large(const std::uint8_t* from, std::size_t n) {
 }  // namespace checksum_detail
 
 Checksum& Checksum::add_copy(Bytes from, MutBytes to) {
-    machine_[odd_ ? 1 : 0] += sum_and_copy(from.data(), to.data(), from.size());
+    add_machine(sum_and_copy(from.data(), to.data(), from.size()));
     if (from.size() % 2 != 0) odd_ = !odd_;
     return *this;
 }
 
 Checksum& Checksum::add(const Checksum& other) {
-    const std::uint16_t folded = other.folded();
-    sum_ += odd_ ? swap16(folded) : folded;
+    // The other sum is of bytes from an even address: as one piece.
+    add_machine(other.sum_);
     if (other.odd_) odd_ = !odd_;
     return *this;
 }
 
 std::uint16_t Checksum::folded() const {
-    // Into network order: pieces at even offsets need a swap on a little-endian machine, pieces
-    // at odd offsets on a big-endian one. Swapping the bytes of a 16-bit one's-complement sum
-    // multiplies it by 2^8 modulo 0xffff (2^16 = 1), as rotating a 64-bit sum left by 8 does
-    // (0xffff divides 2^64 - 1): so the unfolded sums are rotated, added with the end-around
-    // carry, and folded once.
+    // Into network order (a rotation by 8 on a little-endian machine: see add_network), then the
+    // one fold.
     constexpr bool kLittle = std::endian::native == std::endian::little;
-    const std::uint64_t even = kLittle ? std::rotl(machine_[0], 8) : machine_[0];
-    const std::uint64_t odd = kLittle ? machine_[1] : std::rotl(machine_[1], 8);
-    using checksum_detail::add_carry;
-    return fold64(add_carry(add_carry(sum_, even), odd));
+    return fold64(kLittle ? std::rotl(sum_, 8) : sum_);
 }
 
 Checksum pseudo_header_v4(Bytes src4, Bytes dst4, std::uint8_t proto, std::uint32_t length) {

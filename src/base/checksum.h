@@ -2,6 +2,7 @@
 // incremental update, with the IPv4 (RFC 793/9293 §3.1) and IPv6 (RFC 8200 §8.1) pseudo-headers.
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -73,9 +74,9 @@ class Checksum {
   public:
     Checksum& add(Bytes bytes) {
         const std::size_t n = bytes.size();
-        machine_[odd_ ? 1 : 0] += n <= checksum_detail::kSmallPiece
-                                      ? checksum_detail::sum_small(bytes.data(), n)
-                                      : checksum_detail::sum_large(bytes.data(), n);
+        add_machine(n <= checksum_detail::kSmallPiece
+                        ? checksum_detail::sum_small(bytes.data(), n)
+                        : checksum_detail::sum_large(bytes.data(), n));
         if (n % 2 != 0) odd_ = !odd_;
         return *this;
     }
@@ -84,12 +85,15 @@ class Checksum {
     Checksum& add_copy(Bytes from, MutBytes to);
     // Adds a 16-bit or 32-bit value as whole words (a pseudo-header field); the byte position
     // reached by add() does not move.
-    Checksum& add16(std::uint16_t v) {
-        sum_ += v;
-        return *this;
-    }
-    Checksum& add32(std::uint32_t v) {
-        sum_ += (v >> 16) + (v & 0xffff);
+    Checksum& add16(std::uint16_t v) { return add_network(v); }
+    Checksum& add32(std::uint32_t v) { return add_network(v); }  // 2^16 = 1 (mod 0xffff)
+    // Adds a value congruent modulo 0xffff to a sum of 16-bit values in network order (a sum of
+    // whole pseudo-header fields, say), as add16 would each of them.
+    Checksum& add_network(std::uint64_t v) {
+        // Into machine order: swapping a word's bytes multiplies it by 2^8 modulo 0xffff, as
+        // rotating by 8 does (0xffff divides 2^64 - 1).
+        sum_ = checksum_detail::add_carry(
+            sum_, std::endian::native == std::endian::little ? std::rotl(v, 8) : v);
         return *this;
     }
     // Adds another running sum, as if its bytes followed the bytes added here (e.g. a payload
@@ -101,14 +105,20 @@ class Checksum {
     std::uint16_t finish() const { return static_cast<std::uint16_t>(~folded()); }
 
   private:
+    // Adds the machine-order word sum of a piece that starts where the bytes added so far end.
+    void add_machine(std::uint64_t piece) {
+        // A piece at an odd offset has each byte in the other half of its word: byte-swapped,
+        // which is a rotation by 8 (see add_network).
+        sum_ = checksum_detail::add_carry(sum_, odd_ ? std::rotl(piece, 8) : piece);
+    }
+
     // RFC 1071 §2(B): byte order does not matter to the one's-complement sum, so pieces are
     // summed as the machine loads their words and put into network order once, in folded(): no
-    // fold or swap per piece. A piece that starts at an odd offset of the string has each byte
-    // in the other half of its word, so its sum is kept apart (machine_[1]) and swapped once
-    // more (or once less).
-    std::uint64_t sum_ = 0;          // of 16-bit values in network order (add16, add32, add)
-    std::uint64_t machine_[2] = {};  // machine-order word sums of pieces at even, odd offsets
-    bool odd_ = false;               // the bytes added so far have an odd length
+    // fold or swap per piece. The running sum is a 64-bit one's-complement sum (end-around
+    // carry), congruent modulo 0xffff to the 16-bit words of everything added as they would sit
+    // in memory from an even address; zero only when all of them are.
+    std::uint64_t sum_ = 0;
+    bool odd_ = false;  // the bytes added so far have an odd length
 };
 
 inline std::uint16_t internet_checksum(Bytes bytes) {
@@ -123,7 +133,8 @@ Checksum pseudo_header_v4(Bytes src4, Bytes dst4, std::uint8_t proto, std::uint3
 inline Checksum pseudo_header_v4(std::uint32_t src, std::uint32_t dst, std::uint8_t proto,
                                  std::uint32_t length) {
     Checksum c;
-    c.add32(src).add32(dst).add16(proto).add16(static_cast<std::uint16_t>(length));
+    // The four fields' values added plainly (below 2^34), then once into the sum.
+    c.add_network(std::uint64_t{src} + dst + proto + static_cast<std::uint16_t>(length));
     return c;
 }
 Checksum pseudo_header_v6(Bytes src16, Bytes dst16, std::uint8_t proto, std::uint32_t length);
