@@ -211,6 +211,8 @@ class Connection {
     const ReceivedSack& peer_sack() const { return peer_sack_; }
     // Segments rejected by PAWS (RFC 7323 §5) over the connection's life.
     std::uint32_t paws_rejected() const { return paws_rejected_; }
+    // Segments taken by header prediction (Config::header_prediction) over the connection's life.
+    std::uint64_t predicted_segments() const { return predicted_segments_; }
     // Capacity of the receive ring (grows with auto-tuning up to Config::recv_buffer_max).
     std::size_t recv_buffer() const { return rx_.capacity(); }
     // Keep-alive probes sent since the last segment from the peer.
@@ -258,6 +260,15 @@ class Connection {
     void record_received(const wire::TcpRepr& seg, Instant now);
     void challenge_ack(Instant now);
     void reset_received();
+    // RFC 5681 §4.2 / RFC 1122 §4.2.3.2 for `advanced` in-order bytes of a segment carrying
+    // `payload` bytes that filled no hole: an ACK now, or the delayed-ACK timer.
+    void ack_in_order(std::size_t advanced, std::size_t payload, Instant now);
+
+    // ---- header prediction (connection_prediction.cpp)
+    // Whether `seg` is one the short path takes: see the .cpp.
+    bool predicted(const wire::TcpRepr& seg) const;
+    // RFC 9293 §3.10.7.4 for a predicted segment, with the same effect as the full steps.
+    void on_predicted(const wire::TcpRepr& seg, Instant now);
 
     // ---- options (connection_options.cpp): RFC 7323, RFC 2018, RFC 2883
     void syn_options(wire::TcpRepr& syn, Instant now) const;
@@ -383,6 +394,7 @@ class Connection {
     Instant ts_recent_at_;         // when ts_recent_ was last set (PAWS 24-day rule, §5.5)
     wire::SeqNum last_ack_sent_;   // Last.ACK.sent: ACK field of our latest segment with ACK
     std::uint32_t paws_rejected_ = 0;       // segments dropped by PAWS, over the life
+    std::uint64_t predicted_segments_ = 0;  // segments taken by on_predicted, over the life
     ReceivedSack peer_sack_;                // SACK blocks of the last acceptable ACK (see the type)
     std::optional<wire::SackBlock> dsack_;  // RFC 2883: duplicate to report first in the next
                                             // ACK; only when sack_ok_; cleared when ACK sent
