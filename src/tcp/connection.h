@@ -94,8 +94,15 @@ class Connection {
 
     // RFC 9293 §3.10.7.3 / §3.10.7.4 SEGMENT ARRIVES. `seg` must be addressed to this connection
     // (ports are not checked again). Replies it calls for are recorded and come out of
-    // poll_transmit().
-    void on_segment(const wire::TcpRepr& seg, Instant now);
+    // poll_transmit(). With payload_on_ring, the caller has copied seg.payload to
+    // predicted_payload_space(seg), just asked, and it is not copied again.
+    void on_segment(const wire::TcpRepr& seg, Instant now, bool payload_on_ring = false);
+    // Where the text of `seg` goes on the receive ring when header prediction takes it (it then
+    // goes there whole: the spans hold seg.payload.size() bytes), so that the caller can copy it
+    // there itself, verifying the checksum on the way, before on_segment(seg, now, true). Empty
+    // when the segment would take the full path (or has no text). Nothing is committed: the
+    // bytes are the segment's only once on_segment has taken it.
+    SpanPair<MutBytes> predicted_payload_space(const wire::TcpRepr& seg);
 
     // The next segment to send at `now`, or nullopt when nothing is owed; call until nullopt.
     // Runs the timers that are due first. Payload bytes are copied once from the send ring into
@@ -267,8 +274,9 @@ class Connection {
     // ---- header prediction (connection_prediction.cpp)
     // Whether `seg` is one the short path takes: see the .cpp.
     bool predicted(const wire::TcpRepr& seg) const;
-    // RFC 9293 §3.10.7.4 for a predicted segment, with the same effect as the full steps.
-    void on_predicted(const wire::TcpRepr& seg, Instant now);
+    // RFC 9293 §3.10.7.4 for a predicted segment, with the same effect as the full steps; with
+    // payload_on_ring its text is on the ring already (predicted_payload_space).
+    void on_predicted(const wire::TcpRepr& seg, Instant now, bool payload_on_ring);
 
     // ---- options (connection_options.cpp): RFC 7323, RFC 2018, RFC 2883
     void syn_options(wire::TcpRepr& syn, Instant now) const;

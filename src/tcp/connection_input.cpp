@@ -14,10 +14,12 @@ namespace {
 constexpr Duration kChallengeWindow = Duration::seconds(1);
 }  // namespace
 
-void Connection::on_segment(const TcpRepr& in, Instant now) {
+void Connection::on_segment(const TcpRepr& in, Instant now, bool payload_on_ring) {
     now_ = std::max(now_, now);
-    if (state_ == State::Established && config_.header_prediction && predicted(in)) {
-        on_predicted(in, now);
+    // With payload_on_ring, predicted_payload_space() has just found the segment predicted.
+    if (payload_on_ring ||
+        (state_ == State::Established && config_.header_prediction && predicted(in))) {
+        on_predicted(in, now, payload_on_ring);
         return;
     }
     switch (state_) {

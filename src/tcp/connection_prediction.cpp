@@ -5,7 +5,9 @@
 //     the ACK moves nothing, the text goes straight onto the receive ring;
 //   * an in-order pure ACK (the sender of a bulk transfer): the ACK step alone.
 // The effect is exactly that of the full steps (tests/tcp/prediction_test.cpp runs the same
-// exchanges both ways); anything unusual takes the full path.
+// exchanges both ways); anything unusual takes the full path. The Stack may copy the text of a
+// predicted segment onto the ring itself (predicted_payload_space), summing it for the checksum
+// on the way: one pass over the bytes instead of a verification pass and a copy.
 #include "tcp/connection.h"
 
 namespace ustack::tcp {
@@ -42,7 +44,16 @@ bool Connection::predicted(const TcpRepr& seg) const {
            reassembly_.empty() && !user_closed_;
 }
 
-void Connection::on_predicted(const TcpRepr& seg, Instant now) {
+SpanPair<MutBytes> Connection::predicted_payload_space(const TcpRepr& seg) {
+    if (state_ != State::Established || !config_.header_prediction || seg.payload.empty() ||
+        !predicted(seg)) {
+        return {};
+    }
+    // predicted() found it fits the ring's free space whole.
+    return rx_.free_spans(0, seg.payload.size());
+}
+
+void Connection::on_predicted(const TcpRepr& seg, Instant now, bool payload_on_ring) {
     ++predicted_segments_;
     record_received(seg, now);
     // RFC 9293 §3.10.7.4 first: the segment is acceptable (SEG.SEQ = RCV.NXT, and data fits the
@@ -65,7 +76,7 @@ void Connection::on_predicted(const TcpRepr& seg, Instant now) {
     // Seventh, the text: all of it at RCV.NXT, in the window and the ring (see predicted()), with
     // no hole behind it.
     const std::size_t n = seg.payload.size();
-    const std::size_t written = rx_.write_at(0, seg.payload);
+    const std::size_t written = payload_on_ring ? n : rx_.write_at(0, seg.payload);
     reassembly_.set_max_ranges(Assembler::max_ranges_for(rx_.capacity()));
     const AddResult r = reassembly_.add(0, static_cast<std::uint32_t>(written));
     rx_.commit(r.advanced);
