@@ -30,18 +30,6 @@ constexpr std::size_t kAccumulators = 4;
 // 2^29 per lane.
 constexpr std::size_t kBlockBytes = 64 * 1024;
 
-// The 16-bit one's-complement fold of a 64-bit sum, in a fixed number of steps: 64 -> 32 bits
-// with the end-around carry, then 32 -> 17 -> 16 bits. Congruent modulo 0xffff, and zero only
-// for zero (so a sum of nonzero words folds to 0xffff, never to 0, as RFC 1071 arithmetic does).
-inline std::uint16_t fold64(std::uint64_t s) {
-    const auto lo = static_cast<std::uint32_t>(s);
-    std::uint32_t t = lo + static_cast<std::uint32_t>(s >> 32);
-    t += t < lo ? 1 : 0;
-    t = (t & 0xffff) + (t >> 16);
-    t = (t & 0xffff) + (t >> 16);
-    return static_cast<std::uint16_t>(t);
-}
-
 // Adds to each lane of `acc` the two 16-bit halves of the lane of the sizeof(V) bytes at `at`
 // of `from` (copied to the same offset of `to` when kCopy). Vectors go by reference: passing
 // them by value would depend on the target's registers (GCC's -Wpsabi).
@@ -349,13 +337,6 @@ Checksum& Checksum::add(const Checksum& other) {
     add_machine(other.sum_);
     if (other.odd_) odd_ = !odd_;
     return *this;
-}
-
-std::uint16_t Checksum::folded() const {
-    // Into network order (a rotation by 8 on a little-endian machine: see add_network), then the
-    // one fold.
-    constexpr bool kLittle = std::endian::native == std::endian::little;
-    return fold64(kLittle ? std::rotl(sum_, 8) : sum_);
 }
 
 Checksum pseudo_header_v4(Bytes src4, Bytes dst4, std::uint8_t proto, std::uint32_t length) {
