@@ -63,8 +63,10 @@ std::size_t put_address(std::uint8_t* out, const wire::IpAddress& a) {
     return 1 + b.size();
 }
 
-Checksum pseudo_header(const wire::IpAddress& src, const wire::IpAddress& dst,
-                       wire::IpProtocol proto, std::size_t length) {
+// (Inline: every TCP segment sent or received takes one.)
+[[gnu::always_inline]] inline Checksum pseudo_header(const wire::IpAddress& src,
+                                                     const wire::IpAddress& dst,
+                                                     wire::IpProtocol proto, std::size_t length) {
     const auto p = static_cast<std::uint8_t>(proto);
     const auto len = static_cast<std::uint32_t>(length);
     if (src.is_v6()) return pseudo_header_v6(src.bytes(), dst.bytes(), p, len);
