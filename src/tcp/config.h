@@ -126,6 +126,10 @@ struct Config {
     bool tail_loss_probe = true;
     // RFC 6928: an initial window of 10 segments.
     std::uint32_t initial_window_segments = 10;
+    // Header prediction (connection_prediction.cpp): in ESTABLISHED, the segments a transfer is
+    // made of (in-order data while nothing is outstanding, in-order pure ACKs) skip the checks
+    // RFC 9293 §3.10.7.4 would find passed. Off only to compare the two paths (tests).
+    bool header_prediction = true;
 };
 
 }  // namespace ustack::tcp

@@ -94,8 +94,15 @@ class Connection {
 
     // RFC 9293 §3.10.7.3 / §3.10.7.4 SEGMENT ARRIVES. `seg` must be addressed to this connection
     // (ports are not checked again). Replies it calls for are recorded and come out of
-    // poll_transmit().
-    void on_segment(const wire::TcpRepr& seg, Instant now);
+    // poll_transmit(). With payload_on_ring, the caller has copied seg.payload to
+    // predicted_payload_space(seg), just asked, and it is not copied again.
+    void on_segment(const wire::TcpRepr& seg, Instant now, bool payload_on_ring = false);
+    // Where the text of `seg` goes on the receive ring when header prediction takes it (it then
+    // goes there whole: the spans hold seg.payload.size() bytes), so that the caller can copy it
+    // there itself, verifying the checksum on the way, before on_segment(seg, now, true). Empty
+    // when the segment would take the full path (or has no text). Nothing is committed: the
+    // bytes are the segment's only once on_segment has taken it.
+    SpanPair<MutBytes> predicted_payload_space(const wire::TcpRepr& seg);
 
     // The next segment to send at `now`, or nullopt when nothing is owed; call until nullopt.
     // Runs the timers that are due first. Payload bytes are copied once from the send ring into
@@ -213,6 +220,8 @@ class Connection {
     const ReceivedSack& peer_sack() const { return peer_sack_; }
     // Segments rejected by PAWS (RFC 7323 §5) over the connection's life.
     std::uint32_t paws_rejected() const { return paws_rejected_; }
+    // Segments taken by header prediction (Config::header_prediction) over the connection's life.
+    std::uint64_t predicted_segments() const { return predicted_segments_; }
     // Capacity of the receive ring (grows with auto-tuning up to Config::recv_buffer_max).
     std::size_t recv_buffer() const { return rx_.capacity(); }
     // Keep-alive probes sent since the last segment from the peer.
@@ -260,6 +269,16 @@ class Connection {
     void record_received(const wire::TcpRepr& seg, Instant now);
     void challenge_ack(Instant now);
     void reset_received();
+    // RFC 5681 §4.2 / RFC 1122 §4.2.3.2 for `advanced` in-order bytes of a segment carrying
+    // `payload` bytes that filled no hole: an ACK now, or the delayed-ACK timer.
+    void ack_in_order(std::size_t advanced, std::size_t payload, Instant now);
+
+    // ---- header prediction (connection_prediction.cpp)
+    // Whether `seg` is one the short path takes: see the .cpp.
+    bool predicted(const wire::TcpRepr& seg) const;
+    // RFC 9293 §3.10.7.4 for a predicted segment, with the same effect as the full steps; with
+    // payload_on_ring its text is on the ring already (predicted_payload_space).
+    void on_predicted(const wire::TcpRepr& seg, Instant now, bool payload_on_ring);
 
     // ---- options (connection_options.cpp): RFC 7323, RFC 2018, RFC 2883
     void syn_options(wire::TcpRepr& syn, Instant now) const;
@@ -389,6 +408,7 @@ class Connection {
     Instant ts_recent_at_;         // when ts_recent_ was last set (PAWS 24-day rule, §5.5)
     wire::SeqNum last_ack_sent_;   // Last.ACK.sent: ACK field of our latest segment with ACK
     std::uint32_t paws_rejected_ = 0;       // segments dropped by PAWS, over the life
+    std::uint64_t predicted_segments_ = 0;  // segments taken by on_predicted, over the life
     ReceivedSack peer_sack_;                // SACK blocks of the last acceptable ACK (see the type)
     std::optional<wire::SackBlock> dsack_;  // RFC 2883: duplicate to report first in the next
                                             // ACK; only when sack_ok_; cleared when ACK sent

@@ -14,8 +14,14 @@ namespace {
 constexpr Duration kChallengeWindow = Duration::seconds(1);
 }  // namespace
 
-void Connection::on_segment(const TcpRepr& in, Instant now) {
+void Connection::on_segment(const TcpRepr& in, Instant now, bool payload_on_ring) {
     now_ = std::max(now_, now);
+    // With payload_on_ring, predicted_payload_space() has just found the segment predicted.
+    if (payload_on_ring ||
+        (state_ == State::Established && config_.header_prediction && predicted(in))) {
+        on_predicted(in, now, payload_on_ring);
+        return;
+    }
     switch (state_) {
         case State::Closed:
         case State::Listen:
@@ -454,21 +460,7 @@ void Connection::process_text_and_fin(const TcpRepr& seg, Instant now) {
             // arrives" and "when an incoming segment fills in all or part of a gap".
             ack_now_ = true;
         } else {
-            // RFC 1122 §4.2.3.2 / RFC 5681 §4.2: delay the ACK, but "an ACK SHOULD be generated
-            // for at least every second full-sized segment" (more than one full-sized segment's
-            // worth unacknowledged, as Linux's rcv_mss test), and within config_.delayed_ack.
-            unacked_rcv_bytes_ += r.advanced;
-            if (quick_acks_ > 0 && seg.payload.size() >= rcv_mss_) {
-                // Deviation: Linux quick-ack mode (Config::quick_acks), for full-sized segments
-                // only: a bulk sender's slow start gets an ACK per segment, while a small
-                // request's ACK still waits to ride on the reply.
-                --quick_acks_;
-                ack_now_ = true;
-            } else if (unacked_rcv_bytes_ > rcv_mss_) {
-                ack_now_ = true;
-            } else {
-                delack_timer_.arm_if_disarmed(now + config_.delayed_ack);
-            }
+            ack_in_order(r.advanced, seg.payload.size(), now);
         }
     }
     if (fin) {
@@ -480,6 +472,24 @@ void Connection::process_text_and_fin(const TcpRepr& seg, Instant now) {
         ack_now_ = true;
     }
     if (ooo_fin_ && *ooo_fin_ == rcv_nxt_) process_fin(now);
+}
+
+void Connection::ack_in_order(std::size_t advanced, std::size_t payload, Instant now) {
+    // RFC 1122 §4.2.3.2 / RFC 5681 §4.2: delay the ACK, but "an ACK SHOULD be generated for at
+    // least every second full-sized segment" (more than one full-sized segment's worth
+    // unacknowledged, as Linux's rcv_mss test), and within config_.delayed_ack.
+    unacked_rcv_bytes_ += static_cast<std::uint32_t>(advanced);
+    if (quick_acks_ > 0 && payload >= rcv_mss_) {
+        // Deviation: Linux quick-ack mode (Config::quick_acks), for full-sized segments only: a
+        // bulk sender's slow start gets an ACK per segment, while a small request's ACK still
+        // waits to ride on the reply.
+        --quick_acks_;
+        ack_now_ = true;
+    } else if (unacked_rcv_bytes_ > rcv_mss_) {
+        ack_now_ = true;
+    } else {
+        delack_timer_.arm_if_disarmed(now + config_.delayed_ack);
+    }
 }
 
 void Connection::process_fin(Instant now) {

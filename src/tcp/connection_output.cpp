@@ -68,7 +68,9 @@ std::optional<TcpRepr> Connection::poll_transmit(Instant now, MutBytes payload_s
                 const SpanPair<Bytes> parts = tx_.peek(off, t.data);
                 Checksum sum;
                 sum.add_copy(parts.first, payload_space);
-                sum.add_copy(parts.second, payload_space.subspan(parts.first.size()));
+                if (!parts.second.empty()) {  // the range wraps round the ring's end
+                    sum.add_copy(parts.second, payload_space.subspan(parts.first.size()));
+                }
                 d.payload = Bytes(payload_space.data(), t.data);
                 d.payload_sum = sum;
                 // PSH on the segment that empties what the application has queued (RFC 9293

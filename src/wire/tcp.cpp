@@ -27,24 +27,38 @@ template bool verify_checksum(const TcpView<MutBytes>&, const Checksum&);
 
 std::optional<TcpRepr> TcpRepr::parse(const TcpView<Bytes>& view, const Checksum& pseudo_header,
                                       bool verify) {
-    // Built in place in the value returned, which every return gives back (empty on failure),
-    // so the segment is not copied on the way out: this runs for every segment received.
-    std::optional<TcpRepr> out;
+    // Built in place in the value returned, which every return gives back (emptied on failure),
+    // so the segment is not copied on the way out: this runs for every segment received. It is
+    // made engaged at once: GCC 12 zero-fills the whole storage of a default-constructed
+    // optional of it (as its code shows), on top of the value's own initialisation at emplace().
+    std::optional<TcpRepr> out(std::in_place);
     // RFC 9293 §3.1: the data offset counts the header in 32-bit words, at least 5; the
     // declared header must be present.
-    if (!view.header_complete()) return out;
+    if (!view.header_complete()) {
+        out.reset();
+        return out;
+    }
     // RFC 9293 §3.1 MUST-3: the checksum MUST be checked on every received segment.
-    if (verify && !verify_checksum(view, pseudo_header)) return out;
+    if (verify && !verify_checksum(view, pseudo_header)) {
+        out.reset();
+        return out;
+    }
 
     const TcpFlags f = view.flags();
     // RFC 9293 §3.10.7 handles RST before SYN and SYN before FIN, so in a segment with two of
     // them the later control can never take effect; no conforming sender emits such a
     // segment (it is a scanner / evasion signature). Deviation: RFC 9293 does not say to
     // drop them outright; we do, as Linux drops SYN+FIN and SYN+RST in LISTEN.
-    if (f.syn() && (f.rst() || f.fin())) return out;
-    if (f.rst() && f.fin()) return out;
+    if (f.syn() && (f.rst() || f.fin())) {
+        out.reset();
+        return out;
+    }
+    if (f.rst() && f.fin()) {
+        out.reset();
+        return out;
+    }
 
-    TcpRepr& r = out.emplace();
+    TcpRepr& r = *out;
     if (!TcpOptions::parse_into(view.options(), r.options)) {
         out.reset();
         return out;

@@ -179,18 +179,21 @@ enum class TcpControl : std::uint8_t { None, Syn, Fin, Rst };
 
 // A TCP segment as a value (a plain value struct: fields have no `_`). `payload` points into
 // the parsed bytes (or the caller's data when emitting): it lives no longer than they do.
+//
+// The fields are ordered by size so that none pads another (120 bytes; every segment received
+// is parsed into one and every segment sent is built as one).
 struct TcpRepr {
     std::uint16_t src_port = 0;
     std::uint16_t dst_port = 0;
-    TcpControl control = TcpControl::None;
-    bool psh = false;
     SeqNum seq;
     std::optional<SeqNum> ack;            // present iff the ACK flag is set
-    std::uint16_t window = 0;             // raw 16-bit field, not scaled (RFC 7323 §2.3)
     std::optional<std::uint16_t> urgent;  // present iff the URG flag is set (RFC 9293 §3.1)
-    bool ece = false;                     // RFC 3168 §6.1
-    bool cwr = false;                     // RFC 3168 §6.1
-    bool ae = false;                      // RFC 9768 §3
+    std::uint16_t window = 0;             // raw 16-bit field, not scaled (RFC 7323 §2.3)
+    TcpControl control = TcpControl::None;
+    bool psh = false;
+    bool ece = false;  // RFC 3168 §6.1
+    bool cwr = false;  // RFC 3168 §6.1
+    bool ae = false;   // RFC 9768 §3
     TcpOptions options;
     Bytes payload;
     // The one's-complement sum of `payload`, when whoever put the payload there summed it on the

@@ -127,6 +127,65 @@ TEST(Checksum, LongerThanOneAccumulationBlock) {
     }
 }
 
+TEST(Checksum, WordsAtTheSignBoundaryMatchReference) {
+    // The x86 loop flips each word's top bit and sums the words as signed values: words on either
+    // side of 0x8000, and the extremes, in long runs (several blocks) and mixed, at every start
+    // modulo 32 and with odd lengths, summed alone and while copied.
+    const std::array<std::array<std::uint8_t, 4>, 5> patterns{{{0x7f, 0xff, 0x80, 0x00},
+                                                               {0x80, 0x00, 0x80, 0x00},
+                                                               {0x7f, 0xff, 0x7f, 0xff},
+                                                               {0xff, 0xff, 0x00, 0x00},
+                                                               {0x80, 0x01, 0xff, 0xfe}}};
+    for (const auto& pattern : patterns) {
+        std::vector<std::uint8_t> data(140000);
+        for (std::size_t i = 0; i < data.size(); ++i)
+            data[i] = pattern[i % 4];
+        for (std::size_t start = 0; start < 32; start += 3) {
+            for (std::size_t n : {31u, 32u, 33u, 127u, 128u, 129u, 1448u, 65537u, 139000u}) {
+                const Bytes b{data.data() + start, n};
+                ASSERT_EQ(internet_checksum(b), reference_checksum(b))
+                    << "start " << start << " length " << n;
+                std::vector<std::uint8_t> out(n);
+                ASSERT_EQ(Checksum{}.add_copy(b, out).finish(), reference_checksum(b))
+                    << "copy, start " << start << " length " << n;
+                ASSERT_TRUE(std::equal(b.begin(), b.end(), out.begin()));
+            }
+        }
+    }
+}
+
+TEST(Checksum, AddCopyOfLongAllOnesAtOddAlignments) {
+    // All-ones words give every lane its largest value: summed while copied, over several
+    // accumulation blocks, from odd starts to a destination at another offset.
+    const std::vector<std::uint8_t> ones(200064, 0xff);
+    for (std::size_t start : {0u, 1u, 3u, 17u, 31u}) {
+        for (std::size_t n : {65535u, 65536u, 131073u, 200001u}) {
+            const Bytes from{ones.data() + start, n};
+            std::vector<std::uint8_t> out(n + 5, 0);
+            const MutBytes to{out.data() + 5, n};
+            ASSERT_EQ(Checksum{}.add_copy(from, to).finish(), reference_checksum(from))
+                << "start " << start << " length " << n;
+            ASSERT_TRUE(
+                std::all_of(to.begin(), to.end(), [](std::uint8_t x) { return x == 0xff; }));
+        }
+    }
+}
+
+TEST(Checksum, NonzeroWordsThatCancelFoldToAllOnesNeverZero) {
+    // One's-complement arithmetic has two zeros: a sum of nonzero words that cancels is 0xffff
+    // (its checksum field 0x0000), and only a sum of nothing but zero words is 0.
+    const std::array<std::uint8_t, 4> cancel{0x00, 0x01, 0xff, 0xfe};
+    EXPECT_EQ(Checksum{}.add(cancel).folded(), 0xffff);
+    const std::vector<std::uint8_t> ones(1500, 0xff);
+    EXPECT_EQ(Checksum{}.add(ones).folded(), 0xffff);
+    const std::vector<std::uint8_t> zeros(1500, 0);
+    EXPECT_EQ(Checksum{}.add(zeros).folded(), 0);
+    EXPECT_EQ(Checksum{}.folded(), 0);
+    // The same at an odd offset (the byte-swapped half of the sum).
+    const std::array<std::uint8_t, 1> one_zero{0};
+    EXPECT_EQ(Checksum{}.add(one_zero).add(cancel).folded(), 0xffff);
+}
+
 TEST(Checksum, PiecesOfAnyLengthSumAsTheWhole) {
     // RFC 1071 §2(B): a piece that starts at an odd offset is summed byte-swapped. Cutting the
     // bytes in two or three anywhere, odd lengths included, gives the sum of the whole.

@@ -149,6 +149,45 @@ TEST(Demux, DataReachesOnlyTheConnectionOfItsFourTuple) {
     }
 }
 
+// The text of an in-order segment to an established connection is copied onto the receive ring
+// while its checksum is summed (header prediction): a corrupted one is dropped and counted, and
+// what it left on the ring's free space is never read; the good copy after it is.
+TEST(Checksum, CorruptedInOrderTextIsDroppedWithoutTouchingTheStream) {
+    RawFixture f;
+    const auto l = f.stack.listen({IpAddress(Ipv4Address{}), 80}, 8);
+    ASSERT_TRUE(l);
+    const auto their = f.syn(kPeer4, kStack4, 41000, 80, 1000);
+    ASSERT_TRUE(their);
+    f.peer.send_tcp(kPeer4, kStack4, RawFixture::ack(41000, 80, 1001, *their + 1), kT0);
+    f.exchange();
+    const auto c = f.stack.accept(*l);
+    ASSERT_TRUE(c);
+    const auto data = [&](std::uint32_t seq, const char* text) {
+        TcpRepr d = RawFixture::ack(41000, 80, seq, *their + 1);
+        d.payload = as_bytes(text);
+        return d;
+    };
+    f.peer.send_tcp(kPeer4, kStack4, data(1001, "hello "), kT0);
+    f.exchange();
+    for (const std::size_t at : {20u + 2, 20u + 5, 16u, 4u}) {  // text bytes, checksum, seq
+        auto bytes = RawPeer::tcp_bytes(kPeer4, kStack4, data(1007, "world!"));
+        bytes[at] ^= 0x40;
+        f.peer.send_ip(kPeer4, kStack4, wire::IpProtocol::Tcp, bytes, kT0);
+        f.exchange();
+    }
+    EXPECT_EQ(f.stack.counters().tcp_bad_checksum, 4u);
+    std::array<std::uint8_t, 64> buf{};
+    auto n = f.stack.recv(*c, buf);
+    ASSERT_TRUE(n);
+    EXPECT_EQ(std::string(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(*n)), "hello ");
+    f.peer.send_tcp(kPeer4, kStack4, data(1007, "world!"), kT0);
+    f.exchange();
+    n = f.stack.recv(*c, buf);
+    ASSERT_TRUE(n);
+    EXPECT_EQ(std::string(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(*n)), "world!");
+    EXPECT_EQ(f.stack.counters().tcp_bad_checksum, 4u);
+}
+
 TEST(Demux, SameRemotePortFromOtherAddressIsAnotherConnection) {
     RawFixture f;
     const auto l4 = f.stack.listen({IpAddress(Ipv4Address{}), 80}, 8);

@@ -38,6 +38,10 @@ struct Result {
     std::uint32_t fast_retransmits = 0;
     std::uint32_t rto_events = 0;
     std::uint32_t retransmits = 0;
+    // Segments both ends took by header prediction.
+    std::uint64_t predicted = 0;
+    // Every segment put on the link, in order (direction, flags, seq, ack, window, length).
+    std::vector<std::string> trace;
 };
 
 Result run(const std::string& upload, const std::string& download, double loss, double reorder,
@@ -93,6 +97,11 @@ Result run(const std::string& upload, const std::string& download, double loss, 
             Connection* c = side == 0 ? &*client : (server ? &*server : nullptr);
             if (!c) continue;
             while (auto s = c->poll_transmit(now, MutBytes(space))) {
+                r.trace.push_back(
+                    std::to_string(now.as_micros()) + (side == 0 ? " > " : " < ") +
+                    std::to_string(s->flags().bits()) + " " + std::to_string(s->seq.raw()) + " " +
+                    std::to_string(s->ack.value_or(wire::SeqNum(0)).raw()) + " " +
+                    std::to_string(s->window) + " " + std::to_string(s->payload.size()));
                 if (rng.chance(loss)) continue;
                 InFlight f{now + delay, side == 0, *s, {}};
                 f.payload.assign(s->payload.begin(), s->payload.end());
@@ -131,6 +140,7 @@ Result run(const std::string& upload, const std::string& download, double loss, 
     r.rto_events = client->rto_events();
     r.retransmits = client->retransmits();
     r.server_state = server ? server->state() : State::Closed;
+    r.predicted = client->predicted_segments() + (server ? server->predicted_segments() : 0);
     r.end = now;
     return r;
 }
@@ -169,6 +179,46 @@ TEST(Retransmit, ReorderingLoopbackDeliversBytesIntact) {
     EXPECT_TRUE(r.received_by_client == down);
     EXPECT_EQ(r.client_state, State::Closed);
     EXPECT_EQ(r.server_state, State::Closed);
+}
+
+// Header prediction (Config::header_prediction) only shortens the way: with it and without it,
+// lossy and reordering transfers both ways put exactly the same segments on the link at the same
+// times and end the same, while segments take the short path with it.
+TEST(HeaderPrediction, LoopbackTransfersAreTheSameWithAndWithoutIt) {
+    const auto up = pattern(400000, 21), down = pattern(150000, 22);
+    for (const double loss : {0.0, 0.02}) {
+        for (const double reorder : {0.0, 0.05}) {
+            for (const bool sack : {true, false}) {
+                SCOPED_TRACE(testing::Message()
+                             << "loss " << loss << " reorder " << reorder << " sack " << sack);
+                Config fast;
+                fast.sack = sack;
+                Config full = fast;
+                full.header_prediction = false;
+                const Result a = run(up, down, loss, reorder, 23, fast);
+                const Result b = run(up, down, loss, reorder, 23, full);
+                EXPECT_TRUE(a.received_by_server == up);
+                EXPECT_TRUE(a.received_by_client == down);
+                EXPECT_TRUE(b.received_by_server == up);
+                EXPECT_TRUE(b.received_by_client == down);
+                EXPECT_EQ(a.client_state, b.client_state);
+                EXPECT_EQ(a.server_state, b.server_state);
+                EXPECT_EQ(a.end, b.end);
+                EXPECT_EQ(a.fast_retransmits, b.fast_retransmits);
+                EXPECT_EQ(a.rto_events, b.rto_events);
+                EXPECT_EQ(a.retransmits, b.retransmits);
+                ASSERT_EQ(a.trace.size(), b.trace.size());
+                for (std::size_t i = 0; i < a.trace.size(); ++i)
+                    ASSERT_EQ(a.trace[i], b.trace[i]) << "segment " << i;
+                EXPECT_EQ(b.predicted, 0u);
+                // Every run takes the short path; without loss or reordering, for most segments.
+                EXPECT_GT(a.predicted, 0u);
+                if (loss == 0.0 && reorder == 0.0) {
+                    EXPECT_GT(a.predicted, a.trace.size() / 2);
+                }
+            }
+        }
+    }
 }
 
 // Losses in a long transfer are repaired mostly by fast retransmit (RFC 5681 §3.2, RFC 6675 with

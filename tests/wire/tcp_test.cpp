@@ -98,6 +98,15 @@ void expect_same(const TcpRepr& a, const TcpRepr& b) {
 
 // --- TcpFlags --------------------------------------------------------------------------------
 
+TEST(TcpRepr, StaysSmall) {
+    // Every segment received is parsed into a TcpRepr and every segment sent is built as one:
+    // its fields are ordered so that none pads another (see tcp.h). 144 bytes before.
+    if constexpr (sizeof(void*) == 8) {
+        EXPECT_LE(sizeof(TcpOptions), 52u);
+        EXPECT_LE(sizeof(TcpRepr), 120u);
+    }
+}
+
 TEST(TcpFlags, BitsSitWhereRfc9293AndRfc9768PutThem) {
     const TcpFlags f(0x0fff);
     EXPECT_TRUE(f.fin() && f.syn() && f.rst() && f.psh() && f.ack() && f.urg());
