@@ -24,10 +24,6 @@ constexpr std::size_t kMaxSegmentsPerPoll = 4096;
 // Sets of send and receive rings a Stack keeps from freed connections for the next ones: a
 // server's churn of short connections reuses them; at the default 64 KiB + 64 KiB, 2 MiB at most.
 constexpr std::size_t kSpareRings = 16;
-// Demux nodes a Stack keeps from reaped connections (a node is a 4-tuple and a slot index, some
-// 64 bytes): enough for a burst of short connections whose client ends wait out TIME-WAIT
-// together (4096 nodes, 256 KiB at most), so opening one does not allocate once warm.
-constexpr std::size_t kSpareNodes = 4096;
 // RFC 8200 §5: every IPv6 link carries 1280-byte packets; 1280 - 40 - 20 is the MSS to assume
 // when the peer sends none (the IPv6 counterpart of RFC 9293 §3.7.1's 536).
 constexpr std::uint16_t kIpv6DefaultPeerMss = 1220;
@@ -98,17 +94,6 @@ SipHashKey key_from(Rng& rng) {
 
 }  // namespace
 
-std::size_t Stack::TupleHash::operator()(const FourTuple& t) const {
-    std::array<std::uint8_t, 2 * 17 + 4> buf{};
-    std::size_t n = put_address(buf.data(), t.local);
-    store_be16(buf.data() + n, t.local_port);
-    n += 2;
-    n += put_address(buf.data() + n, t.remote);
-    store_be16(buf.data() + n, t.remote_port);
-    n += 2;
-    return static_cast<std::size_t>(siphash13(key, Bytes(buf.data(), n)));
-}
-
 std::size_t Stack::EndpointHash::operator()(const Endpoint& e) const {
     std::array<std::uint8_t, 17 + 2> buf{};
     std::size_t n = put_address(buf.data(), e.address);
@@ -124,12 +109,11 @@ Stack::Stack(const StackConfig& config)
       rng_(config.seed),
       isn_(rng_),
       port_key_(key_from(rng_)),
-      demux_(16, TupleHash{key_from(rng_)}),
+      demux_(key_from(rng_)),
       listener_map_(16, EndpointHash{key_from(rng_)}),
       reassembly_v4_(config.reassembly_v4),
       reassembly_v6_(config.reassembly_v6) {
     spare_rings_.reserve(kSpareRings);
-    spare_nodes_.reserve(64);
     next_ephemeral_ = rng_.next_u32();
     if (config_.ephemeral_last < config_.ephemeral_first)
         std::swap(config_.ephemeral_first, config_.ephemeral_last);
@@ -286,16 +270,10 @@ void Stack::spare_taken() {
     if (!spare_rings_.empty()) spare_rings_.pop_back();
 }
 
-void Stack::learn_tuple(const FourTuple& tuple, std::uint32_t index) {
-    if (spare_nodes_.empty()) {
-        demux_.emplace(tuple, index);
-        return;
-    }
-    auto node = std::move(spare_nodes_.back());
-    spare_nodes_.pop_back();
-    node.key() = tuple;
-    node.mapped() = index;
-    demux_.insert(std::move(node));
+void Stack::learn_tuple(std::uint32_t index, std::uint64_t h) {
+    ConnSlot& s = slots_[index];
+    s.tuple_hash = h;
+    demux_.insert(s.tuple, h, index);
 }
 
 void Stack::touch(std::uint32_t index) {
@@ -309,9 +287,7 @@ void Stack::touch(std::uint32_t index) {
 void Stack::reap(std::uint32_t index) {
     ConnSlot& s = slots_[index];
     const ConnId id{index, s.generation};
-    if (auto node = demux_.extract(s.tuple); node && spare_nodes_.size() < kSpareNodes) {
-        spare_nodes_.push_back(std::move(node));
-    }
+    demux_.erase(s.tuple, s.tuple_hash);
     if (last_demux_ && last_demux_->index == index) last_demux_.reset();
     if (s.listener) {
         if (ListenerSlot* l = listener_slot(*s.listener)) {
@@ -499,7 +475,7 @@ Result<ConnId> Stack::connect(const Endpoint& remote, Instant now, const Connect
     s.listener.reset();
     s.user_owned = true;
     touch(index);
-    learn_tuple(s.tuple, index);
+    learn_tuple(index, demux_.hash(s.tuple));
     return ConnId{index, s.generation};
 }
 
@@ -920,11 +896,13 @@ void Stack::receive_tcp(std::uint32_t iface, const wire::IpAddress& src, const w
     // A flow's segments come in runs, so the last hit is tried before the hash.
     const FourTuple tuple{dst, seg->dst_port, src, seg->src_port};
     std::optional<std::uint32_t> index;
+    std::uint64_t tuple_hash = 0;
     if (last_demux_ && last_demux_->tuple == tuple) {
         index = last_demux_->index;
-    } else if (const auto it = demux_.find(tuple); it != demux_.end()) {
-        index = it->second;
-        last_demux_ = DemuxHit{tuple, it->second};
+    } else {
+        tuple_hash = demux_.hash(tuple);
+        index = demux_.find(tuple, tuple_hash);
+        if (index) last_demux_ = DemuxHit{tuple, *index};
     }
     if (index) {
         touch(*index);
@@ -936,7 +914,7 @@ void Stack::receive_tcp(std::uint32_t iface, const wire::IpAddress& src, const w
     if (const auto listener = find_listener(dst, seg->dst_port)) {
         // RFC 9293 §3.10.7.2: "third, check for a SYN" (after RST and ACK).
         if (seg->control == wire::TcpControl::Syn && !seg->ack) {
-            accept_syn(iface, *listener, src, dst, *seg, now);
+            accept_syn(iface, *listener, src, dst, *seg, tuple_hash, now);
             return;
         }
         reply = tcp::reset_reply(*seg, tcp::NoConnection::Listen);
@@ -953,7 +931,8 @@ void Stack::receive_tcp(std::uint32_t iface, const wire::IpAddress& src, const w
 }
 
 void Stack::accept_syn(std::uint32_t iface, std::uint32_t listener, const wire::IpAddress& src,
-                       const wire::IpAddress& dst, const wire::TcpRepr& syn, Instant now) {
+                       const wire::IpAddress& dst, const wire::TcpRepr& syn,
+                       std::uint64_t tuple_hash, Instant now) {
     ListenerSlot& l = listeners_[listener];
     // The backlog bounds the connections that wait for accept(): handshaking plus completed.
     // Deviation: like Linux without SYN cookies, a SYN beyond it is dropped without a reply (the
@@ -981,7 +960,7 @@ void Stack::accept_syn(std::uint32_t iface, std::uint32_t listener, const wire::
     s.listener = ListenerId{listener, l.generation};
     s.user_owned = false;
     touch(index);
-    learn_tuple(s.tuple, index);
+    learn_tuple(index, tuple_hash);
     l.syn_queue.push_back(ConnId{index, s.generation});
 }
 
@@ -1250,12 +1229,12 @@ bool Stack::emit_fragmented(std::uint32_t iface, const wire::IpAddress& src,
 void Stack::icmp_error_to_tcp(const IcmpError& e) {
     const QuotedTcp& q = e.quoted;
     // The quoted segment is one we sent: its source is our address and port.
-    const auto it = demux_.find(FourTuple{q.src, q.src_port, q.dst, q.dst_port});
-    if (it == demux_.end()) {
+    const auto found = demux_.find(FourTuple{q.src, q.src_port, q.dst, q.dst_port});
+    if (!found) {
         ++counters_.icmp_errors_ignored;
         return;
     }
-    const std::uint32_t index = it->second;
+    const std::uint32_t index = *found;
     ConnSlot& s = slots_[index];
     tcp::Connection& c = *s.conn;
     // RFC 5927 §4.2: "TCP SHOULD check that the TCP sequence number contained in the payload of
