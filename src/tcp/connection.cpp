@@ -104,6 +104,7 @@ Connection Connection::passive_open(const Config& config, const TcpRepr& syn, Se
 }
 
 Rings Connection::release_rings() {
+    forget_poll_at();
     Rings r{std::move(tx_), std::move(rx_)};
     r.tx.clear();
     r.rx.clear();
@@ -151,6 +152,7 @@ void Connection::start_recovery() {
 // ---- user verbs
 
 Result<std::size_t> Connection::send(Bytes data) {
+    forget_poll_at();
     // RFC 9293 §3.10.2 SEND: after CLOSE (or our FIN), "error: connection closing".
     if (fin_queued_ || user_closed_) {
         return state_ == State::Closed && error_ ? fail(*error_) : fail(Errc::BrokenPipe);
@@ -165,6 +167,7 @@ Result<std::size_t> Connection::send(Bytes data) {
 }
 
 Result<std::size_t> Connection::recv(MutBytes out) {
+    forget_poll_at();
     if (user_closed_) return fail(Errc::NotConnected);
     if (!rx_.empty()) {
         const std::size_t n = rx_.dequeue(out);
@@ -190,12 +193,14 @@ Result<std::size_t> Connection::recv(MutBytes out) {
 }
 
 Result<void> Connection::shutdown_write() {
+    forget_poll_at();
     if (state_ == State::Closed) return fail(error_.value_or(Errc::NotConnected));
     queue_fin();
     return {};
 }
 
 Result<void> Connection::close() {
+    forget_poll_at();
     switch (state_) {
         case State::Closed:
         case State::Listen:
@@ -232,6 +237,7 @@ Result<void> Connection::close() {
 }
 
 Result<void> Connection::abort(Errc error) {
+    forget_poll_at();
     switch (state_) {
         case State::Closed:
         case State::Listen:

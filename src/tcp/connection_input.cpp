@@ -15,6 +15,7 @@ constexpr Duration kChallengeWindow = Duration::seconds(1);
 }  // namespace
 
 void Connection::on_segment(const TcpRepr& in, Instant now) {
+    forget_poll_at();
     now_ = std::max(now_, now);
     switch (state_) {
         case State::Closed:
