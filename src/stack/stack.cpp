@@ -51,12 +51,13 @@ bool prefix_matches(const wire::IpAddress& a, const wire::IpAddress& b, std::siz
     return (x[full] & mask) == (y[full] & mask);
 }
 
-// Appends a family tag and the address bytes to a hash input.
-std::size_t put_address(std::uint8_t* out, const wire::IpAddress& a) {
+// An address's octets as little-endian words: IPv4 in the low half of the first, IPv6 in both.
+std::array<std::uint64_t, 2> address_words(const wire::IpAddress& a) {
     const Bytes b = a.bytes();
-    out[0] = a.is_v6() ? 6 : 4;
-    std::memcpy(out + 1, b.data(), b.size());
-    return 1 + b.size();
+    std::array<std::uint64_t, 2> w{};
+    for (std::size_t i = 0; i < b.size(); ++i)
+        w[i / 8] |= std::uint64_t{b[i]} << (8 * (i % 8));
+    return w;
 }
 
 Checksum pseudo_header(const wire::IpAddress& src, const wire::IpAddress& dst,
@@ -95,11 +96,15 @@ SipHashKey key_from(Rng& rng) {
 }  // namespace
 
 std::size_t Stack::EndpointHash::operator()(const Endpoint& e) const {
-    std::array<std::uint8_t, 17 + 2> buf{};
-    std::size_t n = put_address(buf.data(), e.address);
-    store_be16(buf.data() + n, e.port);
-    n += 2;
-    return static_cast<std::size_t>(siphash13(key, Bytes(buf.data(), n)));
+    // The port and the family share a word with an IPv4 address; IPv6 takes two more.
+    const std::array<std::uint64_t, 2> a = address_words(e.address);
+    const std::uint64_t tail = std::uint64_t{e.port} | (e.address.is_v6() ? 1ull << 16 : 0);
+    if (e.address.is_v4()) {
+        const std::array<std::uint64_t, 1> w{(a[0] << 32) | tail};
+        return static_cast<std::size_t>(siphash13_words(key, w));
+    }
+    const std::array<std::uint64_t, 3> w{a[0], a[1], tail};
+    return static_cast<std::size_t>(siphash13_words(key, w));
 }
 
 // The Rng is drawn in a fixed order (ISN secret, port secret, hash keys, first port step), so a
@@ -405,25 +410,37 @@ Result<void> Stack::close_listener(ListenerId listener) {
 // ---- active open
 
 std::optional<std::uint16_t> Stack::pick_ephemeral_port(const wire::IpAddress& local,
-                                                        const Endpoint& remote) {
+                                                        const Endpoint& remote,
+                                                        std::uint64_t& tuple_hash) {
     // RFC 6056 §3.3.3 (Algorithm 3, "Simple Hash-Based Port Selection"):
     //   offset = F(local_IP, remote_IP, remote_port, secret_key)
     //   port = min_ephemeral + (next_ephemeral + offset) % num_ephemeral; next_ephemeral++
     // so each destination walks its own sequence and ports are hard to guess from outside.
-    std::array<std::uint8_t, 2 * 17 + 2> buf{};
-    std::size_t n = put_address(buf.data(), local);
-    n += put_address(buf.data() + n, remote.address);
-    store_be16(buf.data() + n, remote.port);
-    n += 2;
-    const std::uint64_t offset = siphash24(port_key_, Bytes(buf.data(), n));
+    // F's input in whole words (no byte buffer): the two addresses (IPv4 ones share a word), then
+    // the remote port and both families.
+    const std::array<std::uint64_t, 2> l = address_words(local);
+    const std::array<std::uint64_t, 2> r = address_words(remote.address);
+    const std::uint64_t tail = std::uint64_t{remote.port} | (local.is_v6() ? 1ull << 16 : 0) |
+                               (remote.address.is_v6() ? 1ull << 17 : 0);
+    std::uint64_t offset = 0;
+    if (local.is_v4() && remote.address.is_v4()) {
+        const std::array<std::uint64_t, 2> w{l[0] | (r[0] << 32), tail};
+        offset = siphash24_words(port_key_, w);
+    } else {
+        const std::array<std::uint64_t, 5> w{l[0], l[1], r[0], r[1], tail};
+        offset = siphash24_words(port_key_, w);
+    }
     const std::uint32_t num = std::uint32_t{config_.ephemeral_last} - config_.ephemeral_first + 1;
     for (std::uint32_t count = 0; count < num; ++count) {
         const auto port =
             static_cast<std::uint16_t>(config_.ephemeral_first + (next_ephemeral_ + offset) % num);
         ++next_ephemeral_;
         // RFC 6056 §3.3.3 check_suitable_port: the 4-tuple is free and no listener holds it.
-        if (demux_.contains(FourTuple{local, port, remote.address, remote.port})) continue;
+        const FourTuple t{local, port, remote.address, remote.port};
+        const std::uint64_t h = demux_.hash(t);
+        if (demux_.find(t, h)) continue;
         if (find_listener(local, port)) continue;
+        tuple_hash = h;
         return port;
     }
     return std::nullopt;
@@ -448,12 +465,16 @@ Result<ConnId> Stack::connect(const Endpoint& remote, Instant now, const Connect
         }
         local_port = options.local->port;
     }
+    // The demux hash of the new 4-tuple, computed once: by the port choice or the in-use check.
+    std::uint64_t tuple_hash = 0;
     if (local_port == 0) {
-        const auto port = pick_ephemeral_port(local_addr, remote);
+        const auto port = pick_ephemeral_port(local_addr, remote, tuple_hash);
         if (!port) return fail(Errc::AddressNotAvailable);  // EADDRNOTAVAIL, as Linux
         local_port = *port;
-    } else if (demux_.contains(FourTuple{local_addr, local_port, remote.address, remote.port})) {
-        return fail(Errc::AddressInUse);
+    } else {
+        const FourTuple t{local_addr, local_port, remote.address, remote.port};
+        tuple_hash = demux_.hash(t);
+        if (demux_.find(t, tuple_hash)) return fail(Errc::AddressInUse);
     }
 
     tcp::Config cfg = options.config.value_or(config_.tcp);
@@ -475,7 +496,7 @@ Result<ConnId> Stack::connect(const Endpoint& remote, Instant now, const Connect
     s.listener.reset();
     s.user_owned = true;
     touch(index);
-    learn_tuple(index, demux_.hash(s.tuple));
+    learn_tuple(index, tuple_hash);
     return ConnId{index, s.generation};
 }
 

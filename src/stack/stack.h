@@ -289,8 +289,11 @@ class Stack final : public Pollable {
     static std::size_t mss_for(std::size_t mtu, bool v6);
 
     // Ports and listeners.
+    // RFC 6056 §3.3.3: a free port for local -> remote; sets tuple_hash to demux_.hash() of the
+    // 4-tuple it picked.
     std::optional<std::uint16_t> pick_ephemeral_port(const wire::IpAddress& local,
-                                                     const Endpoint& remote);
+                                                     const Endpoint& remote,
+                                                     std::uint64_t& tuple_hash);
     bool port_in_use(const wire::IpAddress& local, std::uint16_t port) const;
     std::optional<std::uint32_t> find_listener(const wire::IpAddress& dst,
                                                std::uint16_t port) const;
