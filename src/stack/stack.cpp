@@ -488,7 +488,8 @@ Result<ConnId> Stack::connect(const Endpoint& remote, Instant now, const Connect
 
     const std::uint32_t index = allocate_slot();
     ConnSlot& s = slots_[index];
-    s.conn.emplace(tcp::Connection::active_open(cfg, local_port, remote.port, iss, now, spare()));
+    // Built in place in the slot (no temporary moved in and destroyed).
+    s.conn.emplace(tcp::ActiveOpen{}, cfg, local_port, remote.port, iss, now, spare());
     spare_taken();
     s.tuple = FourTuple{local_addr, local_port, remote.address, remote.port};
     s.iface = r->iface;
@@ -973,7 +974,7 @@ void Stack::accept_syn(std::uint32_t iface, std::uint32_t listener, const wire::
 
     const std::uint32_t index = allocate_slot();
     ConnSlot& s = slots_[index];
-    s.conn.emplace(tcp::Connection::passive_open(cfg, syn, iss, now, spare()));
+    s.conn.emplace(tcp::PassiveOpen{}, cfg, syn, iss, now, spare());
     spare_taken();
     s.tuple = FourTuple{dst, syn.dst_port, src, syn.src_port};
     s.iface = iface;

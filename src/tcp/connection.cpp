@@ -68,39 +68,47 @@ Connection::Connection(const Config& config, std::uint16_t local_port, std::uint
                                        std::size_t{config.initial_window_segments} * config.mss);
 }
 
+Connection::Connection(ActiveOpen, const Config& config, std::uint16_t local_port,
+                       std::uint16_t remote_port, SeqNum iss, Instant now, Rings* spare)
+    : Connection(config, local_port, remote_port, iss, now, spare) {
+    // RFC 9293 §3.10.1 OPEN, CLOSED state, active: "issue a SYN segment ... Set SND.UNA to ISS,
+    // SND.NXT to ISS+1, enter SYN-SENT state" (SND.NXT moves when poll_transmit sends the SYN).
+    set_state(State::SynSent);
+    if (config.connect_timeout > Duration::zero()) {
+        connect_timer_.arm_after(now, config.connect_timeout);
+    }
+}
+
+Connection::Connection(PassiveOpen, const Config& config, const TcpRepr& syn, SeqNum iss,
+                       Instant now, Rings* spare)
+    : Connection(config, syn.dst_port, syn.src_port, iss, now, spare) {
+    passive_ = true;
+    state_ = State::Listen;
+    // RFC 9293 §3.10.7.2 LISTEN, third (SYN): "Set RCV.NXT to SEG.SEQ+1, IRS is set to SEG.SEQ
+    // ... ISS should be selected and a SYN segment sent of the form <SEQ=ISS><ACK=RCV.NXT>
+    // <CTL=SYN,ACK>. SND.NXT is set to ISS+1 and SND.UNA to ISS."
+    irs_ = syn.seq;
+    rcv_nxt_ = syn.seq + 1;
+    rcv_adv_ = rcv_nxt_;
+    last_ack_sent_ = rcv_nxt_;
+    take_peer_syn_options(syn);
+    // RFC 7323 §2.2: the window field of a SYN is never scaled.
+    snd_wnd_ = syn.window;
+    max_snd_wnd_ = syn.window;
+    snd_wl1_ = syn.seq;
+    snd_wl2_ = iss;
+    set_state(State::SynReceived);
+}
+
 Connection Connection::active_open(const Config& config, std::uint16_t local_port,
                                    std::uint16_t remote_port, SeqNum iss, Instant now,
                                    Rings* spare) {
-    Connection c(config, local_port, remote_port, iss, now, spare);
-    // RFC 9293 §3.10.1 OPEN, CLOSED state, active: "issue a SYN segment ... Set SND.UNA to ISS,
-    // SND.NXT to ISS+1, enter SYN-SENT state" (SND.NXT moves when poll_transmit sends the SYN).
-    c.set_state(State::SynSent);
-    if (config.connect_timeout > Duration::zero()) {
-        c.connect_timer_.arm_after(now, config.connect_timeout);
-    }
-    return c;
+    return Connection(ActiveOpen{}, config, local_port, remote_port, iss, now, spare);
 }
 
 Connection Connection::passive_open(const Config& config, const TcpRepr& syn, SeqNum iss,
                                     Instant now, Rings* spare) {
-    Connection c(config, syn.dst_port, syn.src_port, iss, now, spare);
-    c.passive_ = true;
-    c.state_ = State::Listen;
-    // RFC 9293 §3.10.7.2 LISTEN, third (SYN): "Set RCV.NXT to SEG.SEQ+1, IRS is set to SEG.SEQ
-    // ... ISS should be selected and a SYN segment sent of the form <SEQ=ISS><ACK=RCV.NXT>
-    // <CTL=SYN,ACK>. SND.NXT is set to ISS+1 and SND.UNA to ISS."
-    c.irs_ = syn.seq;
-    c.rcv_nxt_ = syn.seq + 1;
-    c.rcv_adv_ = c.rcv_nxt_;
-    c.last_ack_sent_ = c.rcv_nxt_;
-    c.take_peer_syn_options(syn);
-    // RFC 7323 §2.2: the window field of a SYN is never scaled.
-    c.snd_wnd_ = syn.window;
-    c.max_snd_wnd_ = syn.window;
-    c.snd_wl1_ = syn.seq;
-    c.snd_wl2_ = iss;
-    c.set_state(State::SynReceived);
-    return c;
+    return Connection(PassiveOpen{}, config, syn, iss, now, spare);
 }
 
 Rings Connection::release_rings() {

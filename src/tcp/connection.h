@@ -75,8 +75,19 @@ struct Rings {
     RingBuffer rx;
 };
 
+// Tags of Connection's two opening constructors (what active_open and passive_open build), so
+// an owner can construct a connection in place, e.g. std::optional<Connection>::emplace.
+struct ActiveOpen {};
+struct PassiveOpen {};
+
 class Connection {
   public:
+    // As active_open / passive_open, constructed in place.
+    Connection(ActiveOpen, const Config& config, std::uint16_t local_port,
+               std::uint16_t remote_port, wire::SeqNum iss, Instant now, Rings* spare = nullptr);
+    Connection(PassiveOpen, const Config& config, const wire::TcpRepr& syn, wire::SeqNum iss,
+               Instant now, Rings* spare = nullptr);
+
     // RFC 9293 §3.10.1 OPEN (active): CLOSED -> SYN-SENT. The SYN comes out of poll_transmit().
     static Connection active_open(const Config& config, std::uint16_t local_port,
                                   std::uint16_t remote_port, wire::SeqNum iss, Instant now,
