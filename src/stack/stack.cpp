@@ -151,13 +151,21 @@ Result<InterfaceId> Stack::add_interface(dev::Device& device, const InterfaceCon
     iface.gateway_v6 = config.gateway_v6;
     iface.mtu = mtu;
     interfaces_.push_back(std::move(iface));
+    last_route_.reset();  // a longer prefix may now match
     // One transmit buffer for every frame: headroom for the largest IP and TCP headers before
     // the payload offset, and a whole MTU after it.
     tx_buf_.resize(std::max(tx_buf_.size(), kPayloadOffset + mtu));
     return InterfaceId{static_cast<std::uint32_t>(interfaces_.size() - 1)};
 }
 
-std::optional<Stack::Route> Stack::route(const wire::IpAddress& dst) const {
+std::optional<Stack::Route> Stack::route(const wire::IpAddress& dst) {
+    if (last_route_ && last_route_->dst == dst) return last_route_->route;
+    const std::optional<Route> r = find_route(dst);
+    if (r) last_route_ = RouteHit{dst, *r};
+    return r;
+}
+
+std::optional<Stack::Route> Stack::find_route(const wire::IpAddress& dst) const {
     // Longest matching on-link prefix first (RFC 1812 §5.2.4.3 longest match), then a default
     // gateway of the family. The source address is the matching interface address (RFC 1122
     // §3.3.4.3 / RFC 6724: on the same prefix).

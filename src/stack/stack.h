@@ -284,7 +284,10 @@ class Stack final : public Pollable {
     static constexpr std::size_t kPayloadOffset = 40 + wire::kTcpMaxHeaderLen;
 
     // Routing and addresses.
-    std::optional<Route> route(const wire::IpAddress& dst) const;
+    // The route to dst; the last answer is kept (last_route_) for the next lookup of the same
+    // destination, as a connection churn to one peer asks again and again.
+    std::optional<Route> route(const wire::IpAddress& dst);
+    std::optional<Route> find_route(const wire::IpAddress& dst) const;
     bool is_local_address(const wire::IpAddress& a) const;
     static std::size_t mss_for(std::size_t mtu, bool v6);
 
@@ -325,6 +328,12 @@ class Stack final : public Pollable {
     std::uint16_t next_ip_id_ = 0;  // RFC 6864: IPv4 ID, a counter (our datagrams are atomic)
 
     std::vector<Interface> interfaces_;
+    // route()'s last lookup: a destination and its route; cleared when an interface is added.
+    struct RouteHit {
+        wire::IpAddress dst;
+        Route route;
+    };
+    std::optional<RouteHit> last_route_;
     std::vector<ConnSlot> slots_;
     std::vector<std::uint32_t> free_slots_;
     // The deadline (poll_at()) of every live slot that is not touched and has one; a touched

@@ -272,10 +272,12 @@ Result<void> Connection::abort(Errc error) {
 void Connection::set_state(State to) {
     if (to == state_) return;
     events_.push(Event{EventKind::StateChanged, state_, to, std::nullopt});
-    const bool keepalive_before = keepalive_state();
+    // With keep-alive off the timer is never armed: no rearm to work out.
+    const bool keepalive = config_.keepalive.on;
+    const bool keepalive_before = keepalive && keepalive_state();
     state_ = to;
     if (to == State::Established && !recovery_) start_recovery();
-    if (keepalive_state() != keepalive_before) arm_keepalive(now_);
+    if (keepalive && keepalive_state() != keepalive_before) arm_keepalive(now_);
     if (to == State::Established) events_.push(Event{EventKind::Connected, {}, {}, {}});
 }
 
