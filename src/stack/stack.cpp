@@ -287,6 +287,9 @@ void Stack::learn_tuple(std::uint32_t index, std::uint64_t h) {
     ConnSlot& s = slots_[index];
     s.tuple_hash = h;
     demux_.insert(s.tuple, h, index);
+    // The new connection's peer answers next (the SYN-ACK, the handshake's ACK): its segment
+    // finds the slot without hashing.
+    last_demux_ = DemuxHit{s.tuple, index};
 }
 
 void Stack::touch(std::uint32_t index) {

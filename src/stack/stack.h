@@ -346,7 +346,8 @@ class Stack final : public Pollable {
     std::vector<tcp::Rings> spare_rings_;
     std::size_t live_connections_ = 0;
     DemuxTable demux_;
-    // The last 4-tuple demux_ found and its slot; always an entry of demux_ (reap clears it).
+    // The last 4-tuple demux_ found or learned and its slot; always an entry of demux_ (reap
+    // clears it).
     struct DemuxHit {
         FourTuple tuple;
         std::uint32_t index = 0;
