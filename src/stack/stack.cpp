@@ -632,8 +632,9 @@ void Stack::poll(Instant now) {
         ++counters_.ip_reassembly_timeouts;
         if (const auto r = route(d.key.src)) send_reassembly_time_exceeded(r->iface, d, now);
     };
-    reassembly_v4_.expire(now, expired);
-    reassembly_v6_.expire(now, expired);
+    // (Most polls have no datagram in reassembly: nothing to walk.)
+    if (reassembly_v4_.datagrams() != 0) reassembly_v4_.expire(now, expired);
+    if (reassembly_v6_.datagrams() != 0) reassembly_v6_.expire(now, expired);
     // Only touched and due connections can have anything to do; they are visited in slot order,
     // as a walk over every slot would visit them (so the order of what they send is the same).
     visit_.clear();
