@@ -308,8 +308,7 @@ void Stack::reap(std::uint32_t index) {
     if (s.listener) {
         if (ListenerSlot* l = listener_slot(*s.listener)) {
             std::erase(l->syn_queue, id);
-            const auto it = std::find(l->accept_queue.begin(), l->accept_queue.end(), id);
-            if (it != l->accept_queue.end()) l->accept_queue.erase(it);
+            l->accept_queue.remove(id);
         }
     }
     free_slot(index);

@@ -6,7 +6,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <unordered_map>
 #include <vector>
@@ -22,6 +21,7 @@
 #include "stack/deadline_heap.h"
 #include "stack/demux_table.h"
 #include "stack/event.h"
+#include "stack/fifo.h"
 #include "stack/handles.h"
 #include "stack/icmp_errors.h"
 #include "stack/reassembly.h"
@@ -230,8 +230,8 @@ class Stack final : public Pollable {
         std::size_t backlog = 0;
         bool reuse_address = false;
         std::optional<tcp::Config> config;
-        std::vector<ConnId> syn_queue;    // SYN-RECEIVED, handshake not complete
-        std::deque<ConnId> accept_queue;  // ESTABLISHED (or later), waiting for accept()
+        std::vector<ConnId> syn_queue;  // SYN-RECEIVED, handshake not complete
+        Fifo<ConnId> accept_queue;      // ESTABLISHED (or later), waiting for accept()
     };
 
     // Ingress.
