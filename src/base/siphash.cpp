@@ -71,6 +71,21 @@ std::uint64_t siphash(const SipHashKey& key, Bytes message) {
     return s.v0 ^ s.v1 ^ s.v2 ^ s.v3;
 }
 
+// SipHash-c-d of the little-endian bytes of `words`: the words are the message's words as they
+// are, and the last block holds only the length (a multiple of 8, so no tail bytes).
+template <int c, int d>
+std::uint64_t siphash_words(const SipHashKey& key, std::span<const std::uint64_t> words) {
+    SipState s{key.k0 ^ 0x736f6d6570736575ULL, key.k1 ^ 0x646f72616e646f6dULL,
+               key.k0 ^ 0x6c7967656e657261ULL, key.k1 ^ 0x7465646279746573ULL};
+    for (const std::uint64_t m : words)
+        s.template compress<c>(m);
+    s.template compress<c>(static_cast<std::uint64_t>((8 * words.size()) & 0xff) << 56);
+    s.v2 ^= 0xff;
+    for (int i = 0; i < d; ++i)
+        s.round();
+    return s.v0 ^ s.v1 ^ s.v2 ^ s.v3;
+}
+
 }  // namespace
 
 SipHashKey SipHashKey::from_bytes(std::span<const std::uint8_t, 16> key) {
@@ -83,6 +98,14 @@ std::uint64_t siphash24(const SipHashKey& key, Bytes message) {
 
 std::uint64_t siphash13(const SipHashKey& key, Bytes message) {
     return siphash<1, 3>(key, message);
+}
+
+std::uint64_t siphash24_words(const SipHashKey& key, std::span<const std::uint64_t> words) {
+    return siphash_words<2, 4>(key, words);
+}
+
+std::uint64_t siphash13_words(const SipHashKey& key, std::span<const std::uint64_t> words) {
+    return siphash_words<1, 3>(key, words);
 }
 
 }  // namespace ustack

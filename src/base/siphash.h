@@ -24,4 +24,10 @@ std::uint64_t siphash24(const SipHashKey& key, Bytes message);
 // against flooding with chosen keys (Linux's siphash_1u64.., Rust's HashMap); not for secrets.
 std::uint64_t siphash13(const SipHashKey& key, Bytes message);
 
+// The same functions over a message of whole 64-bit words: exactly siphash24 / siphash13 of the
+// 8 * words.size() bytes that hold the words in little-endian order, without building or reading
+// a byte buffer (the callers pack addresses and ports into words).
+std::uint64_t siphash24_words(const SipHashKey& key, std::span<const std::uint64_t> words);
+std::uint64_t siphash13_words(const SipHashKey& key, std::span<const std::uint64_t> words);
+
 }  // namespace ustack

@@ -24,10 +24,6 @@ constexpr std::size_t kMaxSegmentsPerPoll = 4096;
 // Sets of send and receive rings a Stack keeps from freed connections for the next ones: a
 // server's churn of short connections reuses them; at the default 64 KiB + 64 KiB, 2 MiB at most.
 constexpr std::size_t kSpareRings = 16;
-// Demux nodes a Stack keeps from reaped connections (a node is a 4-tuple and a slot index, some
-// 64 bytes): enough for a burst of short connections whose client ends wait out TIME-WAIT
-// together (4096 nodes, 256 KiB at most), so opening one does not allocate once warm.
-constexpr std::size_t kSpareNodes = 4096;
 // RFC 8200 §5: every IPv6 link carries 1280-byte packets; 1280 - 40 - 20 is the MSS to assume
 // when the peer sends none (the IPv6 counterpart of RFC 9293 §3.7.1's 536).
 constexpr std::uint16_t kIpv6DefaultPeerMss = 1220;
@@ -55,12 +51,13 @@ bool prefix_matches(const wire::IpAddress& a, const wire::IpAddress& b, std::siz
     return (x[full] & mask) == (y[full] & mask);
 }
 
-// Appends a family tag and the address bytes to a hash input.
-std::size_t put_address(std::uint8_t* out, const wire::IpAddress& a) {
+// An address's octets as little-endian words: IPv4 in the low half of the first, IPv6 in both.
+std::array<std::uint64_t, 2> address_words(const wire::IpAddress& a) {
     const Bytes b = a.bytes();
-    out[0] = a.is_v6() ? 6 : 4;
-    std::memcpy(out + 1, b.data(), b.size());
-    return 1 + b.size();
+    std::array<std::uint64_t, 2> w{};
+    for (std::size_t i = 0; i < b.size(); ++i)
+        w[i / 8] |= std::uint64_t{b[i]} << (8 * (i % 8));
+    return w;
 }
 
 // (Inline: every TCP segment sent or received takes one.)
@@ -100,23 +97,16 @@ SipHashKey key_from(Rng& rng) {
 
 }  // namespace
 
-std::size_t Stack::TupleHash::operator()(const FourTuple& t) const {
-    std::array<std::uint8_t, 2 * 17 + 4> buf{};
-    std::size_t n = put_address(buf.data(), t.local);
-    store_be16(buf.data() + n, t.local_port);
-    n += 2;
-    n += put_address(buf.data() + n, t.remote);
-    store_be16(buf.data() + n, t.remote_port);
-    n += 2;
-    return static_cast<std::size_t>(siphash13(key, Bytes(buf.data(), n)));
-}
-
 std::size_t Stack::EndpointHash::operator()(const Endpoint& e) const {
-    std::array<std::uint8_t, 17 + 2> buf{};
-    std::size_t n = put_address(buf.data(), e.address);
-    store_be16(buf.data() + n, e.port);
-    n += 2;
-    return static_cast<std::size_t>(siphash13(key, Bytes(buf.data(), n)));
+    // The port and the family share a word with an IPv4 address; IPv6 takes two more.
+    const std::array<std::uint64_t, 2> a = address_words(e.address);
+    const std::uint64_t tail = std::uint64_t{e.port} | (e.address.is_v6() ? 1ull << 16 : 0);
+    if (e.address.is_v4()) {
+        const std::array<std::uint64_t, 1> w{(a[0] << 32) | tail};
+        return static_cast<std::size_t>(siphash13_words(key, w));
+    }
+    const std::array<std::uint64_t, 3> w{a[0], a[1], tail};
+    return static_cast<std::size_t>(siphash13_words(key, w));
 }
 
 // The Rng is drawn in a fixed order (ISN secret, port secret, hash keys, first port step), so a
@@ -126,12 +116,11 @@ Stack::Stack(const StackConfig& config)
       rng_(config.seed),
       isn_(rng_),
       port_key_(key_from(rng_)),
-      demux_(16, TupleHash{key_from(rng_)}),
+      demux_(key_from(rng_)),
       listener_map_(16, EndpointHash{key_from(rng_)}),
       reassembly_v4_(config.reassembly_v4),
       reassembly_v6_(config.reassembly_v6) {
     spare_rings_.reserve(kSpareRings);
-    spare_nodes_.reserve(64);
     next_ephemeral_ = rng_.next_u32();
     if (config_.ephemeral_last < config_.ephemeral_first)
         std::swap(config_.ephemeral_first, config_.ephemeral_last);
@@ -164,13 +153,21 @@ Result<InterfaceId> Stack::add_interface(dev::Device& device, const InterfaceCon
     iface.gateway_v6 = config.gateway_v6;
     iface.mtu = mtu;
     interfaces_.push_back(std::move(iface));
+    last_route_.reset();  // a longer prefix may now match
     // One transmit buffer for every frame: headroom for the largest IP and TCP headers before
     // the payload offset, and a whole MTU after it.
     tx_buf_.resize(std::max(tx_buf_.size(), kPayloadOffset + mtu));
     return InterfaceId{static_cast<std::uint32_t>(interfaces_.size() - 1)};
 }
 
-std::optional<Stack::Route> Stack::route(const wire::IpAddress& dst) const {
+std::optional<Stack::Route> Stack::route(const wire::IpAddress& dst) {
+    if (last_route_ && last_route_->dst == dst) return last_route_->route;
+    const std::optional<Route> r = find_route(dst);
+    if (r) last_route_ = RouteHit{dst, *r};
+    return r;
+}
+
+std::optional<Stack::Route> Stack::find_route(const wire::IpAddress& dst) const {
     // Longest matching on-link prefix first (RFC 1812 §5.2.4.3 longest match), then a default
     // gateway of the family. The source address is the matching interface address (RFC 1122
     // §3.3.4.3 / RFC 6724: on the same prefix).
@@ -288,16 +285,13 @@ void Stack::spare_taken() {
     if (!spare_rings_.empty()) spare_rings_.pop_back();
 }
 
-void Stack::learn_tuple(const FourTuple& tuple, std::uint32_t index) {
-    if (spare_nodes_.empty()) {
-        demux_.emplace(tuple, index);
-        return;
-    }
-    auto node = std::move(spare_nodes_.back());
-    spare_nodes_.pop_back();
-    node.key() = tuple;
-    node.mapped() = index;
-    demux_.insert(std::move(node));
+void Stack::learn_tuple(std::uint32_t index, std::uint64_t h) {
+    ConnSlot& s = slots_[index];
+    s.tuple_hash = h;
+    demux_.insert(s.tuple, h, index);
+    // The new connection's peer answers next (the SYN-ACK, the handshake's ACK): its segment
+    // finds the slot without hashing.
+    last_demux_ = DemuxHit{s.tuple, index};
 }
 
 void Stack::touch(std::uint32_t index) {
@@ -311,15 +305,12 @@ void Stack::touch(std::uint32_t index) {
 void Stack::reap(std::uint32_t index) {
     ConnSlot& s = slots_[index];
     const ConnId id{index, s.generation};
-    if (auto node = demux_.extract(s.tuple); node && spare_nodes_.size() < kSpareNodes) {
-        spare_nodes_.push_back(std::move(node));
-    }
+    demux_.erase(s.tuple, s.tuple_hash);
     if (last_demux_ && last_demux_->index == index) last_demux_.reset();
     if (s.listener) {
         if (ListenerSlot* l = listener_slot(*s.listener)) {
             std::erase(l->syn_queue, id);
-            const auto it = std::find(l->accept_queue.begin(), l->accept_queue.end(), id);
-            if (it != l->accept_queue.end()) l->accept_queue.erase(it);
+            l->accept_queue.remove(id);
         }
     }
     free_slot(index);
@@ -431,25 +422,37 @@ Result<void> Stack::close_listener(ListenerId listener) {
 // ---- active open
 
 std::optional<std::uint16_t> Stack::pick_ephemeral_port(const wire::IpAddress& local,
-                                                        const Endpoint& remote) {
+                                                        const Endpoint& remote,
+                                                        std::uint64_t& tuple_hash) {
     // RFC 6056 §3.3.3 (Algorithm 3, "Simple Hash-Based Port Selection"):
     //   offset = F(local_IP, remote_IP, remote_port, secret_key)
     //   port = min_ephemeral + (next_ephemeral + offset) % num_ephemeral; next_ephemeral++
     // so each destination walks its own sequence and ports are hard to guess from outside.
-    std::array<std::uint8_t, 2 * 17 + 2> buf{};
-    std::size_t n = put_address(buf.data(), local);
-    n += put_address(buf.data() + n, remote.address);
-    store_be16(buf.data() + n, remote.port);
-    n += 2;
-    const std::uint64_t offset = siphash24(port_key_, Bytes(buf.data(), n));
+    // F's input in whole words (no byte buffer): the two addresses (IPv4 ones share a word), then
+    // the remote port and both families.
+    const std::array<std::uint64_t, 2> l = address_words(local);
+    const std::array<std::uint64_t, 2> r = address_words(remote.address);
+    const std::uint64_t tail = std::uint64_t{remote.port} | (local.is_v6() ? 1ull << 16 : 0) |
+                               (remote.address.is_v6() ? 1ull << 17 : 0);
+    std::uint64_t offset = 0;
+    if (local.is_v4() && remote.address.is_v4()) {
+        const std::array<std::uint64_t, 2> w{l[0] | (r[0] << 32), tail};
+        offset = siphash24_words(port_key_, w);
+    } else {
+        const std::array<std::uint64_t, 5> w{l[0], l[1], r[0], r[1], tail};
+        offset = siphash24_words(port_key_, w);
+    }
     const std::uint32_t num = std::uint32_t{config_.ephemeral_last} - config_.ephemeral_first + 1;
     for (std::uint32_t count = 0; count < num; ++count) {
         const auto port =
             static_cast<std::uint16_t>(config_.ephemeral_first + (next_ephemeral_ + offset) % num);
         ++next_ephemeral_;
         // RFC 6056 §3.3.3 check_suitable_port: the 4-tuple is free and no listener holds it.
-        if (demux_.contains(FourTuple{local, port, remote.address, remote.port})) continue;
+        const FourTuple t{local, port, remote.address, remote.port};
+        const std::uint64_t h = demux_.hash(t);
+        if (demux_.find(t, h)) continue;
         if (find_listener(local, port)) continue;
+        tuple_hash = h;
         return port;
     }
     return std::nullopt;
@@ -474,12 +477,16 @@ Result<ConnId> Stack::connect(const Endpoint& remote, Instant now, const Connect
         }
         local_port = options.local->port;
     }
+    // The demux hash of the new 4-tuple, computed once: by the port choice or the in-use check.
+    std::uint64_t tuple_hash = 0;
     if (local_port == 0) {
-        const auto port = pick_ephemeral_port(local_addr, remote);
+        const auto port = pick_ephemeral_port(local_addr, remote, tuple_hash);
         if (!port) return fail(Errc::AddressNotAvailable);  // EADDRNOTAVAIL, as Linux
         local_port = *port;
-    } else if (demux_.contains(FourTuple{local_addr, local_port, remote.address, remote.port})) {
-        return fail(Errc::AddressInUse);
+    } else {
+        const FourTuple t{local_addr, local_port, remote.address, remote.port};
+        tuple_hash = demux_.hash(t);
+        if (demux_.find(t, tuple_hash)) return fail(Errc::AddressInUse);
     }
 
     tcp::Config cfg = options.config.value_or(config_.tcp);
@@ -493,7 +500,8 @@ Result<ConnId> Stack::connect(const Endpoint& remote, Instant now, const Connect
 
     const std::uint32_t index = allocate_slot();
     ConnSlot& s = slots_[index];
-    s.conn.emplace(tcp::Connection::active_open(cfg, local_port, remote.port, iss, now, spare()));
+    // Built in place in the slot (no temporary moved in and destroyed).
+    s.conn.emplace(tcp::ActiveOpen{}, cfg, local_port, remote.port, iss, now, spare());
     spare_taken();
     s.tuple = FourTuple{local_addr, local_port, remote.address, remote.port};
     s.iface = r->iface;
@@ -501,7 +509,7 @@ Result<ConnId> Stack::connect(const Endpoint& remote, Instant now, const Connect
     s.listener.reset();
     s.user_owned = true;
     touch(index);
-    learn_tuple(s.tuple, index);
+    learn_tuple(index, tuple_hash);
     return ConnId{index, s.generation};
 }
 
@@ -625,8 +633,9 @@ void Stack::poll(Instant now) {
         ++counters_.ip_reassembly_timeouts;
         if (const auto r = route(d.key.src)) send_reassembly_time_exceeded(r->iface, d, now);
     };
-    reassembly_v4_.expire(now, expired);
-    reassembly_v6_.expire(now, expired);
+    // (Most polls have no datagram in reassembly: nothing to walk.)
+    if (reassembly_v4_.datagrams() != 0) reassembly_v4_.expire(now, expired);
+    if (reassembly_v6_.datagrams() != 0) reassembly_v6_.expire(now, expired);
     // Only touched and due connections can have anything to do; they are visited in slot order,
     // as a walk over every slot would visit them (so the order of what they send is the same).
     visit_.clear();
@@ -929,11 +938,13 @@ void Stack::receive_tcp(std::uint32_t iface, const wire::IpAddress& src, const w
     // A flow's segments come in runs, so the last hit is tried before the hash.
     const FourTuple tuple{dst, seg->dst_port, src, seg->src_port};
     std::optional<std::uint32_t> index;
+    std::uint64_t tuple_hash = 0;
     if (last_demux_ && last_demux_->tuple == tuple) {
         index = last_demux_->index;
-    } else if (const auto it = demux_.find(tuple); it != demux_.end()) {
-        index = it->second;
-        last_demux_ = DemuxHit{tuple, it->second};
+    } else {
+        tuple_hash = demux_.hash(tuple);
+        index = demux_.find(tuple, tuple_hash);
+        if (index) last_demux_ = DemuxHit{tuple, *index};
     }
     if (index) {
         tcp::Connection& conn = *slots_[*index].conn;
@@ -973,7 +984,7 @@ void Stack::receive_tcp(std::uint32_t iface, const wire::IpAddress& src, const w
     if (const auto listener = find_listener(dst, seg->dst_port)) {
         // RFC 9293 §3.10.7.2: "third, check for a SYN" (after RST and ACK).
         if (seg->control == wire::TcpControl::Syn && !seg->ack) {
-            accept_syn(iface, *listener, src, dst, *seg, now);
+            accept_syn(iface, *listener, src, dst, *seg, tuple_hash, now);
             return;
         }
         reply = tcp::reset_reply(*seg, tcp::NoConnection::Listen);
@@ -990,7 +1001,8 @@ void Stack::receive_tcp(std::uint32_t iface, const wire::IpAddress& src, const w
 }
 
 void Stack::accept_syn(std::uint32_t iface, std::uint32_t listener, const wire::IpAddress& src,
-                       const wire::IpAddress& dst, const wire::TcpRepr& syn, Instant now) {
+                       const wire::IpAddress& dst, const wire::TcpRepr& syn,
+                       std::uint64_t tuple_hash, Instant now) {
     ListenerSlot& l = listeners_[listener];
     // The backlog bounds the connections that wait for accept(): handshaking plus completed.
     // Deviation: like Linux without SYN cookies, a SYN beyond it is dropped without a reply (the
@@ -1010,7 +1022,7 @@ void Stack::accept_syn(std::uint32_t iface, std::uint32_t listener, const wire::
 
     const std::uint32_t index = allocate_slot();
     ConnSlot& s = slots_[index];
-    s.conn.emplace(tcp::Connection::passive_open(cfg, syn, iss, now, spare()));
+    s.conn.emplace(tcp::PassiveOpen{}, cfg, syn, iss, now, spare());
     spare_taken();
     s.tuple = FourTuple{dst, syn.dst_port, src, syn.src_port};
     s.iface = iface;
@@ -1018,7 +1030,7 @@ void Stack::accept_syn(std::uint32_t iface, std::uint32_t listener, const wire::
     s.listener = ListenerId{listener, l.generation};
     s.user_owned = false;
     touch(index);
-    learn_tuple(s.tuple, index);
+    learn_tuple(index, tuple_hash);
     l.syn_queue.push_back(ConnId{index, s.generation});
 }
 
@@ -1287,12 +1299,12 @@ bool Stack::emit_fragmented(std::uint32_t iface, const wire::IpAddress& src,
 void Stack::icmp_error_to_tcp(const IcmpError& e) {
     const QuotedTcp& q = e.quoted;
     // The quoted segment is one we sent: its source is our address and port.
-    const auto it = demux_.find(FourTuple{q.src, q.src_port, q.dst, q.dst_port});
-    if (it == demux_.end()) {
+    const auto found = demux_.find(FourTuple{q.src, q.src_port, q.dst, q.dst_port});
+    if (!found) {
         ++counters_.icmp_errors_ignored;
         return;
     }
-    const std::uint32_t index = it->second;
+    const std::uint32_t index = *found;
     ConnSlot& s = slots_[index];
     tcp::Connection& c = *s.conn;
     // RFC 5927 §4.2: "TCP SHOULD check that the TCP sequence number contained in the payload of

@@ -6,7 +6,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <unordered_map>
 #include <vector>
@@ -20,7 +19,9 @@
 #include "dev/device.h"
 #include "stack/counters.h"
 #include "stack/deadline_heap.h"
+#include "stack/demux_table.h"
 #include "stack/event.h"
+#include "stack/fifo.h"
 #include "stack/handles.h"
 #include "stack/icmp_errors.h"
 #include "stack/reassembly.h"
@@ -204,19 +205,6 @@ class Stack final : public Pollable {
         std::uint32_t iface = 0;
         wire::IpAddress source;
     };
-    struct FourTuple {
-        wire::IpAddress local;
-        std::uint16_t local_port = 0;
-        wire::IpAddress remote;
-        std::uint16_t remote_port = 0;
-        bool operator==(const FourTuple&) const = default;
-    };
-    // Keyed (SipHash-1-3, as hash tables use it) so a peer cannot choose 4-tuples that collide in
-    // the demux table.
-    struct TupleHash {
-        SipHashKey key;
-        std::size_t operator()(const FourTuple& t) const;
-    };
     struct EndpointHash {
         SipHashKey key;
         std::size_t operator()(const Endpoint& e) const;
@@ -227,6 +215,7 @@ class Stack final : public Pollable {
         std::size_t path_mtu = 0;             // <= the interface MTU; lowered only by ICMP
         std::optional<tcp::Connection> conn;  // engaged <=> the slot is live
         FourTuple tuple;
+        std::uint64_t tuple_hash = 0;  // demux_.hash(tuple), kept for reap's erase
         std::uint32_t iface = 0;
         std::optional<ListenerId> listener;  // set while in a listener's SYN or accept queue
         bool user_owned = false;             // handed out, and not yet closed or aborted
@@ -241,8 +230,8 @@ class Stack final : public Pollable {
         std::size_t backlog = 0;
         bool reuse_address = false;
         std::optional<tcp::Config> config;
-        std::vector<ConnId> syn_queue;    // SYN-RECEIVED, handshake not complete
-        std::deque<ConnId> accept_queue;  // ESTABLISHED (or later), waiting for accept()
+        std::vector<ConnId> syn_queue;  // SYN-RECEIVED, handshake not complete
+        Fifo<ConnId> accept_queue;      // ESTABLISHED (or later), waiting for accept()
     };
 
     // Ingress.
@@ -255,8 +244,10 @@ class Stack final : public Pollable {
                         const wire::Ipv4Address& dst, Bytes message, Instant now);
     void receive_icmpv6(std::uint32_t iface, const wire::Ipv6Address& src,
                         const wire::Ipv6Address& dst, Bytes message, Instant now);
+    // `tuple_hash` is demux_.hash() of the SYN's 4-tuple (the failed lookup computed it).
     void accept_syn(std::uint32_t iface, std::uint32_t listener, const wire::IpAddress& src,
-                    const wire::IpAddress& dst, const wire::TcpRepr& syn, Instant now);
+                    const wire::IpAddress& dst, const wire::TcpRepr& syn, std::uint64_t tuple_hash,
+                    Instant now);
     // Hands an IPv4 datagram's (or a reassembled one's) payload to its protocol.
     void deliver_ipv4(std::uint32_t iface, const wire::Ipv4Address& src,
                       const wire::Ipv4Address& dst, wire::IpProtocol protocol, Bytes payload,
@@ -293,13 +284,19 @@ class Stack final : public Pollable {
     static constexpr std::size_t kPayloadOffset = 40 + wire::kTcpMaxHeaderLen;
 
     // Routing and addresses.
-    std::optional<Route> route(const wire::IpAddress& dst) const;
+    // The route to dst; the last answer is kept (last_route_) for the next lookup of the same
+    // destination, as a connection churn to one peer asks again and again.
+    std::optional<Route> route(const wire::IpAddress& dst);
+    std::optional<Route> find_route(const wire::IpAddress& dst) const;
     bool is_local_address(const wire::IpAddress& a) const;
     static std::size_t mss_for(std::size_t mtu, bool v6);
 
     // Ports and listeners.
+    // RFC 6056 §3.3.3: a free port for local -> remote; sets tuple_hash to demux_.hash() of the
+    // 4-tuple it picked.
     std::optional<std::uint16_t> pick_ephemeral_port(const wire::IpAddress& local,
-                                                     const Endpoint& remote);
+                                                     const Endpoint& remote,
+                                                     std::uint64_t& tuple_hash);
     bool port_in_use(const wire::IpAddress& local, std::uint16_t port) const;
     std::optional<std::uint32_t> find_listener(const wire::IpAddress& dst,
                                                std::uint16_t port) const;
@@ -315,8 +312,8 @@ class Stack final : public Pollable {
     // release once it has taken what fits.
     tcp::Rings* spare();
     void spare_taken();
-    // demux_[tuple] = index, on a spare node when there is one.
-    void learn_tuple(const FourTuple& tuple, std::uint32_t index);
+    // demux_[tuple] = index, for the slot's tuple; h = demux_.hash(tuple).
+    void learn_tuple(std::uint32_t index, std::uint64_t h);
     void collect_events(std::uint32_t index);
     void reap(std::uint32_t index);
     // Marks slot `index` touched: the next poll() visits it, and poll_at() asks it for its
@@ -331,6 +328,12 @@ class Stack final : public Pollable {
     std::uint16_t next_ip_id_ = 0;  // RFC 6864: IPv4 ID, a counter (our datagrams are atomic)
 
     std::vector<Interface> interfaces_;
+    // route()'s last lookup: a destination and its route; cleared when an interface is added.
+    struct RouteHit {
+        wire::IpAddress dst;
+        Route route;
+    };
+    std::optional<RouteHit> last_route_;
     std::vector<ConnSlot> slots_;
     std::vector<std::uint32_t> free_slots_;
     // The deadline (poll_at()) of every live slot that is not touched and has one; a touched
@@ -342,11 +345,9 @@ class Stack final : public Pollable {
     // connections opened take over, so opening one does not allocate them once warm.
     std::vector<tcp::Rings> spare_rings_;
     std::size_t live_connections_ = 0;
-    std::unordered_map<FourTuple, std::uint32_t, TupleHash> demux_;
-    // Nodes of demux_ taken out with reaped connections (at most kSpareNodes), reused by the
-    // next ones demux_learns, so that does not allocate once warm either.
-    std::vector<std::unordered_map<FourTuple, std::uint32_t, TupleHash>::node_type> spare_nodes_;
-    // The last 4-tuple demux_ found and its slot; always an entry of demux_ (reap clears it).
+    DemuxTable demux_;
+    // The last 4-tuple demux_ found or learned and its slot; always an entry of demux_ (reap
+    // clears it).
     struct DemuxHit {
         FourTuple tuple;
         std::uint32_t index = 0;

@@ -68,42 +68,51 @@ Connection::Connection(const Config& config, std::uint16_t local_port, std::uint
                                        std::size_t{config.initial_window_segments} * config.mss);
 }
 
+Connection::Connection(ActiveOpen, const Config& config, std::uint16_t local_port,
+                       std::uint16_t remote_port, SeqNum iss, Instant now, Rings* spare)
+    : Connection(config, local_port, remote_port, iss, now, spare) {
+    // RFC 9293 §3.10.1 OPEN, CLOSED state, active: "issue a SYN segment ... Set SND.UNA to ISS,
+    // SND.NXT to ISS+1, enter SYN-SENT state" (SND.NXT moves when poll_transmit sends the SYN).
+    set_state(State::SynSent);
+    if (config.connect_timeout > Duration::zero()) {
+        connect_timer_.arm_after(now, config.connect_timeout);
+    }
+}
+
+Connection::Connection(PassiveOpen, const Config& config, const TcpRepr& syn, SeqNum iss,
+                       Instant now, Rings* spare)
+    : Connection(config, syn.dst_port, syn.src_port, iss, now, spare) {
+    passive_ = true;
+    state_ = State::Listen;
+    // RFC 9293 §3.10.7.2 LISTEN, third (SYN): "Set RCV.NXT to SEG.SEQ+1, IRS is set to SEG.SEQ
+    // ... ISS should be selected and a SYN segment sent of the form <SEQ=ISS><ACK=RCV.NXT>
+    // <CTL=SYN,ACK>. SND.NXT is set to ISS+1 and SND.UNA to ISS."
+    irs_ = syn.seq;
+    rcv_nxt_ = syn.seq + 1;
+    rcv_adv_ = rcv_nxt_;
+    last_ack_sent_ = rcv_nxt_;
+    take_peer_syn_options(syn);
+    // RFC 7323 §2.2: the window field of a SYN is never scaled.
+    snd_wnd_ = syn.window;
+    max_snd_wnd_ = syn.window;
+    snd_wl1_ = syn.seq;
+    snd_wl2_ = iss;
+    set_state(State::SynReceived);
+}
+
 Connection Connection::active_open(const Config& config, std::uint16_t local_port,
                                    std::uint16_t remote_port, SeqNum iss, Instant now,
                                    Rings* spare) {
-    Connection c(config, local_port, remote_port, iss, now, spare);
-    // RFC 9293 §3.10.1 OPEN, CLOSED state, active: "issue a SYN segment ... Set SND.UNA to ISS,
-    // SND.NXT to ISS+1, enter SYN-SENT state" (SND.NXT moves when poll_transmit sends the SYN).
-    c.set_state(State::SynSent);
-    if (config.connect_timeout > Duration::zero()) {
-        c.connect_timer_.arm_after(now, config.connect_timeout);
-    }
-    return c;
+    return Connection(ActiveOpen{}, config, local_port, remote_port, iss, now, spare);
 }
 
 Connection Connection::passive_open(const Config& config, const TcpRepr& syn, SeqNum iss,
                                     Instant now, Rings* spare) {
-    Connection c(config, syn.dst_port, syn.src_port, iss, now, spare);
-    c.passive_ = true;
-    c.state_ = State::Listen;
-    // RFC 9293 §3.10.7.2 LISTEN, third (SYN): "Set RCV.NXT to SEG.SEQ+1, IRS is set to SEG.SEQ
-    // ... ISS should be selected and a SYN segment sent of the form <SEQ=ISS><ACK=RCV.NXT>
-    // <CTL=SYN,ACK>. SND.NXT is set to ISS+1 and SND.UNA to ISS."
-    c.irs_ = syn.seq;
-    c.rcv_nxt_ = syn.seq + 1;
-    c.rcv_adv_ = c.rcv_nxt_;
-    c.last_ack_sent_ = c.rcv_nxt_;
-    c.take_peer_syn_options(syn);
-    // RFC 7323 §2.2: the window field of a SYN is never scaled.
-    c.snd_wnd_ = syn.window;
-    c.max_snd_wnd_ = syn.window;
-    c.snd_wl1_ = syn.seq;
-    c.snd_wl2_ = iss;
-    c.set_state(State::SynReceived);
-    return c;
+    return Connection(PassiveOpen{}, config, syn, iss, now, spare);
 }
 
 Rings Connection::release_rings() {
+    forget_poll_at();
     Rings r{std::move(tx_), std::move(rx_)};
     r.tx.clear();
     r.rx.clear();
@@ -151,6 +160,7 @@ void Connection::start_recovery() {
 // ---- user verbs
 
 Result<std::size_t> Connection::send(Bytes data) {
+    forget_poll_at();
     // RFC 9293 §3.10.2 SEND: after CLOSE (or our FIN), "error: connection closing".
     if (fin_queued_ || user_closed_) {
         return state_ == State::Closed && error_ ? fail(*error_) : fail(Errc::BrokenPipe);
@@ -165,6 +175,7 @@ Result<std::size_t> Connection::send(Bytes data) {
 }
 
 Result<std::size_t> Connection::recv(MutBytes out) {
+    forget_poll_at();
     if (user_closed_) return fail(Errc::NotConnected);
     if (!rx_.empty()) {
         const std::size_t n = rx_.dequeue(out);
@@ -190,12 +201,14 @@ Result<std::size_t> Connection::recv(MutBytes out) {
 }
 
 Result<void> Connection::shutdown_write() {
+    forget_poll_at();
     if (state_ == State::Closed) return fail(error_.value_or(Errc::NotConnected));
     queue_fin();
     return {};
 }
 
 Result<void> Connection::close() {
+    forget_poll_at();
     switch (state_) {
         case State::Closed:
         case State::Listen:
@@ -232,6 +245,7 @@ Result<void> Connection::close() {
 }
 
 Result<void> Connection::abort(Errc error) {
+    forget_poll_at();
     switch (state_) {
         case State::Closed:
         case State::Listen:
@@ -258,10 +272,12 @@ Result<void> Connection::abort(Errc error) {
 void Connection::set_state(State to) {
     if (to == state_) return;
     events_.push(Event{EventKind::StateChanged, state_, to, std::nullopt});
-    const bool keepalive_before = keepalive_state();
+    // With keep-alive off the timer is never armed: no rearm to work out.
+    const bool keepalive = config_.keepalive.on;
+    const bool keepalive_before = keepalive && keepalive_state();
     state_ = to;
     if (to == State::Established && !recovery_) start_recovery();
-    if (keepalive_state() != keepalive_before) arm_keepalive(now_);
+    if (keepalive && keepalive_state() != keepalive_before) arm_keepalive(now_);
     if (to == State::Established) events_.push(Event{EventKind::Connected, {}, {}, {}});
 }
 

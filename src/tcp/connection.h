@@ -75,8 +75,19 @@ struct Rings {
     RingBuffer rx;
 };
 
+// Tags of Connection's two opening constructors (what active_open and passive_open build), so
+// an owner can construct a connection in place, e.g. std::optional<Connection>::emplace.
+struct ActiveOpen {};
+struct PassiveOpen {};
+
 class Connection {
   public:
+    // As active_open / passive_open, constructed in place.
+    Connection(ActiveOpen, const Config& config, std::uint16_t local_port,
+               std::uint16_t remote_port, wire::SeqNum iss, Instant now, Rings* spare = nullptr);
+    Connection(PassiveOpen, const Config& config, const wire::TcpRepr& syn, wire::SeqNum iss,
+               Instant now, Rings* spare = nullptr);
+
     // RFC 9293 §3.10.1 OPEN (active): CLOSED -> SYN-SENT. The SYN comes out of poll_transmit().
     static Connection active_open(const Config& config, std::uint16_t local_port,
                                   std::uint16_t remote_port, wire::SeqNum iss, Instant now,
@@ -111,8 +122,16 @@ class Connection {
     std::optional<wire::TcpRepr> poll_transmit(Instant now, MutBytes payload_space);
 
     // The earliest armed deadline, or an instant at or before the last `now` seen when a segment
-    // is owed already; Instant::never() when idle.
-    Instant poll_at() const;
+    // is owed already; Instant::never() when idle. Computed once per change: every call that may
+    // change the connection (the non-const members below) forgets the answer, so the owner may
+    // ask as often as it likes.
+    Instant poll_at() const {
+        if (!poll_at_known_) {
+            poll_at_ = compute_poll_at();
+            poll_at_known_ = true;
+        }
+        return poll_at_;
+    }
 
     // ---- user verbs (RFC 9293 §3.10.2 - §3.10.5). Misuse returns an Errc, never crashes.
     // SEND: copies as much of `data` as fits into the send ring. WouldBlock when none fits;
@@ -131,7 +150,10 @@ class Connection {
     // ConnectionRefused for an ICMP port unreachable in SYN-SENT, RFC 1122 §4.2.3.9).
     Result<void> abort(Errc error = Errc::ConnectionAborted);
     // TCP_NODELAY at run time.
-    void set_no_delay(bool on) { config_.no_delay = on; }
+    void set_no_delay(bool on) {
+        forget_poll_at();
+        config_.no_delay = on;
+    }
 
     // ---- observers
     State state() const { return state_; }
@@ -195,7 +217,10 @@ class Connection {
     std::uint32_t smss() const;
     // RFC 1191 §6.2 / RFC 8201 §5.2: the Stack lowers the send MSS to what the path MTU allows
     // after an ICMP "fragmentation needed" / "Packet Too Big" (it checks the floors).
-    void set_path_mtu_mss(std::uint16_t mss) { path_mss_ = mss == 0 ? 1 : mss; }
+    void set_path_mtu_mss(std::uint16_t mss) {
+        forget_poll_at();
+        path_mss_ = mss == 0 ? 1 : mss;
+    }
     // The payload a full-sized data segment carries now: send_mss() less the options every data
     // segment carries (12 bytes with timestamps) and the SACK blocks owed (RFC 6691 §2).
     std::uint16_t payload_mss() const;
@@ -336,6 +361,9 @@ class Connection {
     bool syn_owed() const;
     bool data_state() const;
     bool something_owed() const;
+    Instant compute_poll_at() const;  // what poll_at() answers
+    // The first step of every public call that may change what poll_at() answers.
+    void forget_poll_at() { poll_at_known_ = false; }
     wire::TcpRepr base_segment() const;
     std::uint16_t window_to_advertise();
     std::uint16_t syn_window();
@@ -465,6 +493,10 @@ class Connection {
 
     std::optional<Errc> error_;  // set once, on entering CLOSED in error
     Events events_;              // since the last take_events()
+
+    // ---- poll_at()'s cache (not TCB state)
+    mutable Instant poll_at_;             // compute_poll_at() as of the last change; iff known
+    mutable bool poll_at_known_ = false;  // cleared by every public call that may change the TCB
 };
 
 }  // namespace ustack::tcp

@@ -15,6 +15,7 @@ constexpr Duration kChallengeWindow = Duration::seconds(1);
 }  // namespace
 
 void Connection::on_segment(const TcpRepr& in, Instant now, bool payload_on_ring) {
+    forget_poll_at();
     now_ = std::max(now_, now);
     // With payload_on_ring, predicted_payload_space() has just found the segment predicted.
     if (payload_on_ring ||

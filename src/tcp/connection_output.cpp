@@ -20,6 +20,7 @@ constexpr std::uint32_t kMaxWindowField = 65535;
 }  // namespace
 
 std::optional<TcpRepr> Connection::poll_transmit(Instant now, MutBytes payload_space) {
+    forget_poll_at();
     now_ = std::max(now_, now);
     run_timers(now);
 
@@ -119,7 +120,7 @@ std::optional<TcpRepr> Connection::poll_transmit(Instant now, MutBytes payload_s
     return std::nullopt;
 }
 
-Instant Connection::poll_at() const {
+Instant Connection::compute_poll_at() const {
     if (something_owed()) return now_;
     if (state_ == State::Closed) return Instant::never();
     Instant t = rtx_timer_.at();

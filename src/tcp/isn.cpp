@@ -3,19 +3,32 @@
 
 #include <algorithm>
 #include <array>
-#include <cstring>
 
 namespace ustack::tcp {
 namespace {
 
 constexpr std::size_t kMaxAddrLen = 16;
 
-// Appends a length-prefixed address, so (v4 local, v6 remote) can never read as another split.
-std::size_t put_addr(std::uint8_t* p, Bytes addr) {
+// `count` bytes from p as a little-endian word (the fixed counts below compile to one load).
+template <std::size_t count>
+std::uint64_t load_le(const std::uint8_t* p) {
+    std::uint64_t w = 0;
+    for (std::size_t i = 0; i < count; ++i)
+        w |= std::uint64_t{p[i]} << (8 * i);
+    return w;
+}
+
+// Bytes 8 * part .. 8 * part + 7 of an address's first kMaxAddrLen, little-endian, zero beyond
+// its end.
+std::uint64_t addr_word(Bytes addr, std::size_t part) {
     const std::size_t n = std::min(addr.size(), kMaxAddrLen);
-    p[0] = static_cast<std::uint8_t>(n);
-    if (n > 0) std::memcpy(p + 1, addr.data(), n);
-    return 1 + n;
+    const std::size_t begin = 8 * part;
+    if (n >= begin + 8) return load_le<8>(addr.data() + begin);
+    if (n == 4 && part == 0) return load_le<4>(addr.data());
+    std::uint64_t w = 0;
+    for (std::size_t i = begin; i < n; ++i)
+        w |= std::uint64_t{addr[i]} << (8 * (i - begin));
+    return w;
 }
 
 }  // namespace
@@ -24,18 +37,28 @@ IsnGenerator::IsnGenerator(Rng& rng) : key_{rng.next_u64(), rng.next_u64()} {}
 
 wire::SeqNum IsnGenerator::generate(Bytes local_addr, std::uint16_t local_port, Bytes remote_addr,
                                     std::uint16_t remote_port, Instant now) const {
-    // F's input: the connection-id (RFC 6528 §3), laid out as len|addr|port twice.
-    std::array<std::uint8_t, 2 * (1 + kMaxAddrLen + 2)> msg{};
-    std::size_t n = put_addr(msg.data(), local_addr);
-    store_be16(msg.data() + n, local_port);
-    n += 2;
-    n += put_addr(msg.data() + n, remote_addr);
-    store_be16(msg.data() + n, remote_port);
-    n += 2;
-    const auto f = static_cast<std::uint32_t>(siphash24(key_, Bytes(msg.data(), n)));
+    // F's input: the connection-id (RFC 6528 §3) as whole words, hashed without a byte buffer.
+    // Two addresses of at most 4 bytes share one word, longer ones take two each; the last word
+    // holds both ports and both address lengths, so (v4 local, v6 remote) never reads as another
+    // split.
+    const std::uint64_t tail = (std::uint64_t{local_port} << 48) |
+                               (std::uint64_t{remote_port} << 32) |
+                               (std::uint64_t{std::min(local_addr.size(), kMaxAddrLen)} << 8) |
+                               std::uint64_t{std::min(remote_addr.size(), kMaxAddrLen)};
+    std::uint64_t f = 0;
+    if (local_addr.size() <= 4 && remote_addr.size() <= 4) {
+        const std::array<std::uint64_t, 2> w{
+            addr_word(local_addr, 0) | (addr_word(remote_addr, 0) << 32), tail};
+        f = siphash24_words(key_, w);
+    } else {
+        const std::array<std::uint64_t, 5> w{addr_word(local_addr, 0), addr_word(local_addr, 1),
+                                             addr_word(remote_addr, 0), addr_word(remote_addr, 1),
+                                             tail};
+        f = siphash24_words(key_, w);
+    }
     // RFC 6528 §3: "M is the 4 microsecond timer", taken modulo 2^32 like the ISN itself.
     const auto m = static_cast<std::uint32_t>(static_cast<std::uint64_t>(now.as_micros()) / 4);
-    return wire::SeqNum(m) + f;
+    return wire::SeqNum(m) + static_cast<std::uint32_t>(f);
 }
 
 }  // namespace ustack::tcp

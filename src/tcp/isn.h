@@ -1,4 +1,5 @@
-// Initial sequence numbers per RFC 6528 (ISN = M + F(4-tuple, secret)), F being SipHash-2-4.
+// Initial sequence numbers per RFC 6528 (ISN = M + F(4-tuple, secret)), F being SipHash-2-4
+// over the 4-tuple packed into whole words.
 #pragma once
 
 #include <cstdint>

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <span>
 #include <string>
 
 namespace ustack {
@@ -88,6 +89,25 @@ TEST(SipHash13, IsNotSipHash24AndDependsOnTheKey) {
     SipHashKey other{1, 3};
     EXPECT_NE(siphash13(key, message), siphash24(key, message));
     EXPECT_NE(siphash13(key, message), siphash13(other, message));
+}
+
+// The word forms are the byte forms over the words' little-endian bytes: checked against the
+// reference vectors for 0..7 words.
+TEST(SipHashWords, EqualTheByteFormsOverLittleEndianWords) {
+    const SipHashKey key = reference_key();
+    std::array<std::uint8_t, 56> message{};
+    for (std::size_t i = 0; i < message.size(); ++i)
+        message[i] = static_cast<std::uint8_t>(i);
+    std::array<std::uint64_t, 7> words{};
+    for (std::size_t w = 0; w < words.size(); ++w)
+        for (std::size_t b = 0; b < 8; ++b)
+            words[w] |= std::uint64_t{message[8 * w + b]} << (8 * b);
+    for (std::size_t n = 0; n <= words.size(); ++n) {
+        const std::span<const std::uint64_t> ws(words.data(), n);
+        EXPECT_EQ(siphash24_words(key, ws), kVectors[8 * n]) << n << " words";
+        EXPECT_EQ(siphash13_words(key, ws), siphash13(key, Bytes(message.data(), 8 * n)))
+            << n << " words";
+    }
 }
 
 }  // namespace

@@ -64,11 +64,12 @@ TEST(Isn, DifferentRngSeedsGiveDifferentIsns) {
 }
 
 TEST(Isn, IsTheTimerPlusSipHashOfTheConnectionId) {
-    // Pins the construction: M = now / 4 µs, F = low 32 bits of SipHash-2-4 over
-    // len|local addr|local port|len|remote addr|remote port.
+    // Pins the construction: M = now / 4 µs, F = low 32 bits of SipHash-2-4 over two
+    // little-endian words: local addr|remote addr (two IPv4 addresses share one), then
+    // remote len, local len, 0, 0, remote port, local port.
     const SipHashKey key{0x0706050403020100u, 0x0f0e0d0c0b0a0908u};
     const IsnGenerator g(key);
-    const std::array<std::uint8_t, 14> msg{4, 10, 0, 0, 1, 0, 80, 4, 10, 0, 0, 2, 0x9c, 0x40};
+    const std::array<std::uint8_t, 16> msg{10, 0, 0, 1, 10, 0, 0, 2, 4, 4, 0, 0, 0x40, 0x9c, 80, 0};
     const auto f = static_cast<std::uint32_t>(siphash24(key, msg));
     EXPECT_EQ(g.generate(kLocal4, 80, kRemote4, 40000, Instant::from_micros(400)),
               wire::SeqNum(100 + f));
