@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "alloc_counter.h"
+#include "connection_cycle.h"
 #include "stack/stack.h"
 #include "stack_pair.h"
 #include "workload.h"
@@ -50,34 +51,6 @@ struct Bulk : BulkApps {
     }
 };
 
-// The handshake of one connection, run until the server has accepted it and the client is
-// ESTABLISHED (a callable the loop holds by reference, so no closure is allocated per cycle).
-struct Opening {
-    StackPair& pair;
-    stack::ListenerId listener;
-    stack::ConnId client;
-    std::optional<stack::ConnId> server;
-
-    bool operator()() {
-        if (!server) {
-            if (auto a = pair.server().accept(listener)) server = *a;
-        }
-        return server && pair.client().state(client) == tcp::State::Established;
-    }
-};
-
-// Connects from the client to the server's listener and runs the handshake; the accepted
-// connection's id lands in *server.
-std::optional<stack::ConnId> open_connection(StackPair& pair, stack::ListenerId listener,
-                                             stack::ConnId& server) {
-    const auto c = pair.client().connect({pair.server_address(), kPort}, pair.now());
-    if (!c) return std::nullopt;
-    Opening opening{pair, listener, *c, std::nullopt};
-    if (!pair.run_until(std::ref(opening), Duration::seconds(10))) return std::nullopt;
-    server = *opening.server;
-    return *c;
-}
-
 // (a) One connection moves kBulkBytes client -> server per iteration, then both ends close.
 void BM_BulkTransfer(benchmark::State& state) {
     std::uint64_t total_bytes = 0;
@@ -90,7 +63,7 @@ void BM_BulkTransfer(benchmark::State& state) {
         Bulk b;
         const auto listener = pair.server().listen({pair.server_address(), kPort}, 8);
         // The handshake is not part of the transfer.
-        const auto c = listener ? open_connection(pair, *listener, b.server) : std::nullopt;
+        const auto c = listener ? pair.open_connection(*listener, kPort, b.server) : std::nullopt;
         if (!c) {
             state.SkipWithError("listen, connect or handshake failed");
             return;
@@ -130,52 +103,18 @@ BENCHMARK(BM_BulkTransfer)->Unit(benchmark::kMillisecond);
 // allocations of a cycle (both ends).
 void BM_HandshakeAndClose(benchmark::State& state) {
     StackPair pair;
-    stack::Stack& client = pair.client();
-    stack::Stack& server = pair.server();
-    const auto listener = server.listen({pair.server_address(), kPort}, 128);
-    if (!listener) {
+    ConnectionCycle cycle(pair);
+    if (!cycle.ready()) {
         state.SkipWithError("listen failed");
         return;
     }
-    stack::ConnId c{};
-    stack::ConnId s{};
-    std::uint8_t buf[64];
-    bool server_closed = false;
-    const std::function<bool()> closed_down = [&] {
-        if (!server_closed) {
-            const auto n = server.recv(s, buf);
-            if (n && *n == 0) {
-                (void)server.close(s);
-                server_closed = true;
-            }
-        }
-        return server_closed && server.connection_count() == 0 &&
-               client.state(c) == tcp::State::TimeWait;
-    };
-    const std::function<bool()> time_wait_over = [&] { return client.connection_count() == 0; };
     std::uint64_t cycles = 0;
-    int in_batch = 0;
     const std::uint64_t frames_before = pair.frames_to_server() + pair.frames_to_client();
     const std::uint64_t allocs_before = allocation_count();
     for (auto _ : state) {
-        const auto opened = open_connection(pair, *listener, s);
-        if (!opened) {
-            state.SkipWithError("connect or handshake failed");
+        if (const char* failed = cycle.run_one()) {
+            state.SkipWithError(failed);
             return;
-        }
-        c = *opened;
-        server_closed = false;
-        (void)client.close(c);
-        if (!pair.run_until(closed_down, Duration::seconds(600))) {
-            state.SkipWithError("the connections did not close");
-            return;
-        }
-        if (++in_batch == kTimeWaitBatch) {
-            if (!pair.run_until(time_wait_over, Duration::seconds(600))) {
-                state.SkipWithError("TIME-WAIT did not end");
-                return;
-            }
-            in_batch = 0;
         }
         ++cycles;
     }

@@ -13,6 +13,7 @@
 #include <optional>
 
 #include "alloc_counter.h"
+#include "connection_cycle.h"
 #include "stack/stack.h"
 #include "stack_pair.h"
 #include "workload.h"
@@ -20,67 +21,14 @@
 namespace ustack::bench {
 namespace {
 
-// The handshake of one connection, as stack_bench's Opening: held by reference through
-// std::ref, so no closure is allocated per cycle.
-struct Opening {
-    StackPair& pair;
-    stack::ListenerId listener;
-    stack::ConnId client;
-    std::optional<stack::ConnId> server;
-
-    bool operator()() {
-        if (!server) {
-            if (auto a = pair.server().accept(listener)) server = *a;
-        }
-        return server && pair.client().state(client) == tcp::State::Established;
-    }
-};
-
-// Connects and runs the handshake until the server accepted and the client is ESTABLISHED.
-std::optional<stack::ConnId> open_connection(StackPair& pair, stack::ListenerId listener,
-                                             stack::ConnId& server) {
-    const auto c = pair.client().connect({pair.server_address(), kPort}, pair.now());
-    if (!c) return std::nullopt;
-    Opening opening{pair, listener, *c, std::nullopt};
-    if (!pair.run_until(std::ref(opening), Duration::seconds(10))) return std::nullopt;
-    server = *opening.server;
-    return *c;
-}
-
 int handshakes(std::uint64_t n) {
     StackPair pair;
-    stack::Stack& client = pair.client();
-    stack::Stack& server = pair.server();
-    const auto listener = server.listen({pair.server_address(), kPort}, 128);
-    if (!listener) return 1;
-    stack::ConnId c{};
-    stack::ConnId s{};
-    std::uint8_t buf[64];
-    bool server_closed = false;
-    const std::function<bool()> closed_down = [&] {
-        if (!server_closed) {
-            const auto r = server.recv(s, buf);
-            if (r && *r == 0) {
-                (void)server.close(s);
-                server_closed = true;
-            }
-        }
-        return server_closed && server.connection_count() == 0 &&
-               client.state(c) == tcp::State::TimeWait;
-    };
-    const std::function<bool()> time_wait_over = [&] { return client.connection_count() == 0; };
-    int in_batch = 0;
+    ConnectionCycle cycle(pair);
     const std::uint64_t allocs_before = allocation_count();
     for (std::uint64_t i = 0; i < n; ++i) {
-        const auto opened = open_connection(pair, *listener, s);
-        if (!opened) return 1;
-        c = *opened;
-        server_closed = false;
-        (void)client.close(c);
-        if (!pair.run_until(closed_down, Duration::seconds(600))) return 1;
-        if (++in_batch == kTimeWaitBatch) {
-            if (!pair.run_until(time_wait_over, Duration::seconds(600))) return 1;
-            in_batch = 0;
+        if (const char* failed = cycle.run_one()) {
+            std::fprintf(stderr, "stack_cycles: %s\n", failed);
+            return 1;
         }
     }
     const std::uint64_t allocs = allocation_count() - allocs_before;
@@ -97,7 +45,7 @@ int bulk(std::uint64_t n) {
         const auto listener = pair.server().listen({pair.server_address(), kPort}, 8);
         if (!listener) return 1;
         stack::ConnId server{};
-        const auto client = open_connection(pair, *listener, server);
+        const auto client = pair.open_connection(*listener, kPort, server);
         if (!client) return 1;
         const std::function<bool()> done = [&] {
             while (!b.client_closed && b.sent < b.total) {

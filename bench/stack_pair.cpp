@@ -56,6 +56,36 @@ bool StackPair::run_until(const std::function<bool()>& done, Duration limit) {
     return loop_.run_until(turn_, loop_.now() + limit);
 }
 
+namespace {
+
+// The handshake of one connection, run until the server has accepted it and the client is
+// ESTABLISHED (a callable the loop holds by reference, so no closure is allocated per cycle).
+struct Opening {
+    StackPair& pair;
+    stack::ListenerId listener;
+    stack::ConnId client;
+    std::optional<stack::ConnId> server;
+
+    bool operator()() {
+        if (!server) {
+            if (auto a = pair.server().accept(listener)) server = *a;
+        }
+        return server && pair.client().state(client) == tcp::State::Established;
+    }
+};
+
+}  // namespace
+
+std::optional<stack::ConnId> StackPair::open_connection(stack::ListenerId listener,
+                                                        std::uint16_t port, stack::ConnId& server) {
+    const auto c = client_.connect({server_address_, port}, now());
+    if (!c) return std::nullopt;
+    Opening opening{*this, listener, *c, std::nullopt};
+    if (!run_until(std::ref(opening), Duration::seconds(10))) return std::nullopt;
+    server = *opening.server;
+    return *c;
+}
+
 bool StackPair::turn() {
     // The applications poll their connections rather than wait for events; the queued events
     // are dropped before every step, as an application that does not look at them would.

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 
 #include "base/time.h"
 #include "dev/sim_link.h"
@@ -32,6 +33,12 @@ class StackPair {
     // `done` holds; false if `limit` of virtual time passes first. `done` runs before every
     // step: the applications call the Stacks' verbs there. The Stacks' events are dropped.
     bool run_until(const std::function<bool()>& done, Duration limit);
+
+    // Connects from the client to the server's listener on `port` and runs the handshake until
+    // the server accepted it and the client is ESTABLISHED; the accepted connection's id lands
+    // in `server`. nullopt if connect() failed or 10 s of virtual time passed.
+    std::optional<stack::ConnId> open_connection(stack::ListenerId listener, std::uint16_t port,
+                                                 stack::ConnId& server);
 
     // Frames put on the link client -> server and server -> client since construction.
     std::uint64_t frames_to_server() const { return link_.counters_a_to_b().frames_sent; }

@@ -50,6 +50,50 @@ template <typename V>
     return sum;
 }
 
+// The last bytes (n < 16) of a run, summed as host-order 16-bit words (and copied when
+// kCopy): 8, 4, 2 bytes at a time, then an odd last byte.
+template <bool kCopy>
+[[gnu::always_inline]] inline std::uint64_t sum_tail(const std::uint8_t* from, std::uint8_t* to,
+                                                     std::size_t n) {
+    std::uint64_t sum = 0;
+    if (n >= 8) {
+        std::uint64_t x;
+        std::memcpy(&x, from, 8);
+        if constexpr (kCopy) std::memcpy(to, &x, 8);
+        sum += (x & 0xffffffff) + (x >> 32);
+        from += 8;
+        if constexpr (kCopy) to += 8;
+        n -= 8;
+    }
+    if (n >= 4) {
+        std::uint32_t x;
+        std::memcpy(&x, from, 4);
+        if constexpr (kCopy) std::memcpy(to, &x, 4);
+        sum += x;
+        from += 4;
+        if constexpr (kCopy) to += 4;
+        n -= 4;
+    }
+    if (n >= 2) {
+        std::uint16_t x;
+        std::memcpy(&x, from, 2);
+        if constexpr (kCopy) std::memcpy(to, &x, 2);
+        sum += x;
+        from += 2;
+        if constexpr (kCopy) to += 2;
+        n -= 2;
+    }
+    // RFC 1071: an odd last byte is padded with zero; it is the high byte of its big-endian word,
+    // which is where it lands in a machine-order word on either byte order once swapped back.
+    if (n == 1) {
+        std::uint16_t x = 0;
+        std::memcpy(&x, from, 1);
+        if constexpr (kCopy) *to = *from;
+        sum += x;
+    }
+    return sum;
+}
+
 // The sum of the machine-order 16-bit words of from[0, n), an odd last byte padded with zero
 // (RFC 1071), not folded; with kCopy the bytes are also copied to to[0, n). Always inlined into
 // the entry points below, so it is compiled for each of their targets.
@@ -96,41 +140,7 @@ template <bool kCopy, typename V = Lanes>
         n -= sizeof(HalfLanes);
     }
     // Fewer than 16 bytes are left.
-    if (n >= 8) {
-        std::uint64_t x;
-        std::memcpy(&x, from, 8);
-        if constexpr (kCopy) std::memcpy(to, &x, 8);
-        sum += (x & 0xffffffff) + (x >> 32);
-        from += 8;
-        if constexpr (kCopy) to += 8;
-        n -= 8;
-    }
-    if (n >= 4) {
-        std::uint32_t x;
-        std::memcpy(&x, from, 4);
-        if constexpr (kCopy) std::memcpy(to, &x, 4);
-        sum += x;
-        from += 4;
-        if constexpr (kCopy) to += 4;
-        n -= 4;
-    }
-    if (n >= 2) {
-        std::uint16_t x;
-        std::memcpy(&x, from, 2);
-        if constexpr (kCopy) std::memcpy(to, &x, 2);
-        sum += x;
-        from += 2;
-        if constexpr (kCopy) to += 2;
-        n -= 2;
-    }
-    // RFC 1071: an odd last byte is padded with zero; it is the high byte of its big-endian word,
-    // which is where it lands in a machine-order word on either byte order once swapped back.
-    if (n == 1) {
-        std::uint16_t x = 0;
-        std::memcpy(&x, from, 1);
-        if constexpr (kCopy) *to = *from;
-        sum += x;
-    }
+    sum += sum_tail<kCopy>(from, to, n);
     return sum;
 }
 
@@ -173,39 +183,7 @@ template <bool kCopy>
         if constexpr (kCopy) to += 16;
         n -= 16;
     }
-    if (n >= 8) {
-        std::uint64_t x;
-        std::memcpy(&x, from, 8);
-        if constexpr (kCopy) std::memcpy(to, &x, 8);
-        sum += (x & 0xffffffff) + (x >> 32);
-        from += 8;
-        if constexpr (kCopy) to += 8;
-        n -= 8;
-    }
-    if (n >= 4) {
-        std::uint32_t x;
-        std::memcpy(&x, from, 4);
-        if constexpr (kCopy) std::memcpy(to, &x, 4);
-        sum += x;
-        from += 4;
-        if constexpr (kCopy) to += 4;
-        n -= 4;
-    }
-    if (n >= 2) {
-        std::uint16_t x;
-        std::memcpy(&x, from, 2);
-        if constexpr (kCopy) std::memcpy(to, &x, 2);
-        sum += x;
-        from += 2;
-        if constexpr (kCopy) to += 2;
-        n -= 2;
-    }
-    if (n == 1) {  // RFC 1071: padded with zero (see sum_bytes)
-        std::uint16_t x = 0;
-        std::memcpy(&x, from, 1);
-        if constexpr (kCopy) *to = *from;
-        sum += x;
-    }
+    sum += sum_tail<kCopy>(from, to, n);
     return sum;
 }
 

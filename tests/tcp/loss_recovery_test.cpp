@@ -6,62 +6,18 @@
 #include <string>
 #include <vector>
 
+#include "flight.h"
 #include "harness.h"
 
 namespace ustack::tcp::test {
 namespace {
 
-constexpr std::uint32_t kA = Harness::kIss + 1;
-constexpr std::uint32_t kB = Harness::kPeerIss + 1;
-constexpr std::uint32_t kMss = 1460;  // the peer announces 1460 and no timestamps: SMSS 1460
-
-// The first sequence number of our i-th full-sized segment.
-constexpr std::uint32_t at(std::uint32_t i) {
-    return kA + i * kMss;
-}
-
-struct Sent {
-    std::uint32_t seq = 0;
-    std::uint32_t len = 0;
-    bool operator==(const Sent&) const = default;
-};
-
-// Everything the connection sends now that carries data (pure ACKs are left out).
-std::vector<Sent> pull(Harness& h) {
-    std::vector<Sent> out;
-    while (const auto s = h.transmit()) {
-        if (!s->payload.empty()) {
-            out.push_back(Sent{s->seq.raw(), static_cast<std::uint32_t>(s->payload.size())});
-        }
-        if (out.size() > 1000) break;
-    }
-    return out;
-}
-
-// Full-sized segments i, i+1, ... i+n-1.
-std::vector<Sent> segments(std::uint32_t first, std::uint32_t n) {
-    std::vector<Sent> v;
-    for (std::uint32_t i = 0; i < n; ++i)
-        v.push_back(Sent{at(first + i), kMss});
-    return v;
-}
+using namespace flight;
 
 Config with(CongestionControl cc) {
     Config c = Harness::default_config();
     c.congestion = cc;
     return c;
-}
-
-std::string bulk(std::uint32_t segs) {
-    return std::string(std::size_t{segs} * kMss, 'd');
-}
-
-// Peer ACKs: cumulative `ack`, optional SACK blocks.
-Seg ack(std::uint32_t a) {
-    return seg().seq(kB).ack(a);
-}
-Seg sack(std::uint32_t a, std::vector<std::pair<std::uint32_t, std::uint32_t>> blocks) {
-    return seg().seq(kB).ack(a).sack(std::move(blocks));
 }
 
 void establish_with_sack(Harness& h) {

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "flight.h"
 #include "harness.h"
 #include "tcp/tail_loss_probe.h"
 
@@ -72,48 +73,7 @@ TEST(TailLossProbe, ProbesOfNewDataAndEndedWatchesGiveNoVerdict) {
 
 // ---- the TCB on the peer harness
 
-constexpr std::uint32_t kA = Harness::kIss + 1;
-constexpr std::uint32_t kB = Harness::kPeerIss + 1;
-constexpr std::uint32_t kMss = 1460;  // the peer announces 1460 and no timestamps: SMSS 1460
-
-constexpr std::uint32_t at(std::uint32_t i) {
-    return kA + i * kMss;
-}
-
-struct Sent {
-    std::uint32_t seq = 0;
-    std::uint32_t len = 0;
-    bool operator==(const Sent&) const = default;
-};
-
-std::vector<Sent> pull(Harness& h) {
-    std::vector<Sent> out;
-    while (const auto s = h.transmit()) {
-        if (!s->payload.empty()) {
-            out.push_back(Sent{s->seq.raw(), static_cast<std::uint32_t>(s->payload.size())});
-        }
-        if (out.size() > 1000) break;
-    }
-    return out;
-}
-
-std::vector<Sent> segments(std::uint32_t first, std::uint32_t n) {
-    std::vector<Sent> v;
-    for (std::uint32_t i = 0; i < n; ++i)
-        v.push_back(Sent{at(first + i), kMss});
-    return v;
-}
-
-std::string bulk(std::uint32_t segs) {
-    return std::string(std::size_t{segs} * kMss, 'd');
-}
-
-Seg ack(std::uint32_t a) {
-    return seg().seq(kB).ack(a);
-}
-Seg sack(std::uint32_t a, std::vector<std::pair<std::uint32_t, std::uint32_t>> blocks) {
-    return seg().seq(kB).ack(a).sack(std::move(blocks));
-}
+using namespace flight;
 
 // ESTABLISHED with SACK; `segs` full segments sent, the first two acknowledged after 10 ms
 // (an RTT sample, so the PTO is 2 x SRTT + 2 ms and well below the RTO).
