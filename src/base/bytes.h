@@ -1,6 +1,9 @@
 // Byte spans, big-endian (network order) loads and stores, and a bounded reading Cursor.
 #pragma once
 
+#include <algorithm>
+#include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -29,6 +32,30 @@ inline void store_be32(std::uint8_t* p, std::uint32_t v) {
     p[1] = static_cast<std::uint8_t>(v >> 16);
     p[2] = static_cast<std::uint8_t>(v >> 8);
     p[3] = static_cast<std::uint8_t>(v);
+}
+
+// The first 16 bytes of `b` (fewer are zero-padded) as two little-endian 64-bit words: how the
+// hashes over words (ISNs, port offsets, demux and listener tables) take an address, an IPv4
+// one in the low half of the first word.
+inline std::array<std::uint64_t, 2> load_le_words16(Bytes b) {
+    std::array<std::uint64_t, 2> w{};
+    const std::size_t n = std::min<std::size_t>(b.size(), 16);
+    if constexpr (std::endian::native == std::endian::little) {
+        // The two sizes addresses have, as single loads.
+        if (n == 16) {
+            std::memcpy(w.data(), b.data(), 16);
+            return w;
+        }
+        if (n == 4) {
+            std::uint32_t x;
+            std::memcpy(&x, b.data(), 4);
+            w[0] = x;
+            return w;
+        }
+    }
+    for (std::size_t i = 0; i < n; ++i)
+        w[i / 8] |= std::uint64_t{b[i]} << (8 * (i % 8));
+    return w;
 }
 
 // Reads forward through untrusted bytes. Every read is checked: past the end it returns nullopt

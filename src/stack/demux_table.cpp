@@ -3,27 +3,14 @@
 #include "stack/demux_table.h"
 
 #include <array>
-#include <cstring>
 #include <span>
+
+#include "base/bytes.h"
 
 namespace ustack::stack {
 namespace {
 
 constexpr std::size_t kInitialCapacity = 16;
-
-// The address's octets in one (IPv4) or two (IPv6) little-endian words.
-std::uint64_t low_word(const wire::IpAddress& a) {
-    std::uint64_t w = 0;
-    if (const wire::Ipv4Address* v4 = a.v4()) return v4->to_u32();
-    std::memcpy(&w, a.v6()->octets.data(), 8);
-    return w;
-}
-
-std::uint64_t high_word(const wire::IpAddress& a) {
-    std::uint64_t w = 0;
-    if (const wire::Ipv6Address* v6 = a.v6()) std::memcpy(&w, v6->octets.data() + 8, 8);
-    return w;
-}
 
 }  // namespace
 
@@ -36,12 +23,13 @@ std::uint64_t DemuxTable::hash(const FourTuple& t) const {
     const std::uint64_t families = (t.local.is_v6() ? 1u : 0u) | (t.remote.is_v6() ? 2u : 0u);
     const std::uint64_t ports =
         (families << 32) | (std::uint64_t{t.local_port} << 16) | t.remote_port;
+    const std::array<std::uint64_t, 2> l = load_le_words16(t.local.bytes());
+    const std::array<std::uint64_t, 2> r = load_le_words16(t.remote.bytes());
     if (families == 0) {
-        const std::array<std::uint64_t, 2> w{(low_word(t.local) << 32) | low_word(t.remote), ports};
+        const std::array<std::uint64_t, 2> w{(l[0] << 32) | r[0], ports};
         return siphash13_words(key_, w);
     }
-    const std::array<std::uint64_t, 5> w{low_word(t.local), high_word(t.local), low_word(t.remote),
-                                         high_word(t.remote), ports};
+    const std::array<std::uint64_t, 5> w{l[0], l[1], r[0], r[1], ports};
     return siphash13_words(key_, w);
 }
 

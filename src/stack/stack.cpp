@@ -51,15 +51,6 @@ bool prefix_matches(const wire::IpAddress& a, const wire::IpAddress& b, std::siz
     return (x[full] & mask) == (y[full] & mask);
 }
 
-// An address's octets as little-endian words: IPv4 in the low half of the first, IPv6 in both.
-std::array<std::uint64_t, 2> address_words(const wire::IpAddress& a) {
-    const Bytes b = a.bytes();
-    std::array<std::uint64_t, 2> w{};
-    for (std::size_t i = 0; i < b.size(); ++i)
-        w[i / 8] |= std::uint64_t{b[i]} << (8 * (i % 8));
-    return w;
-}
-
 // (Inline: every TCP segment sent or received takes one.)
 [[gnu::always_inline]] inline Checksum pseudo_header(const wire::IpAddress& src,
                                                      const wire::IpAddress& dst,
@@ -99,7 +90,7 @@ SipHashKey key_from(Rng& rng) {
 
 std::size_t Stack::EndpointHash::operator()(const Endpoint& e) const {
     // The port and the family share a word with an IPv4 address; IPv6 takes two more.
-    const std::array<std::uint64_t, 2> a = address_words(e.address);
+    const std::array<std::uint64_t, 2> a = load_le_words16(e.address.bytes());
     const std::uint64_t tail = std::uint64_t{e.port} | (e.address.is_v6() ? 1ull << 16 : 0);
     if (e.address.is_v4()) {
         const std::array<std::uint64_t, 1> w{(a[0] << 32) | tail};
@@ -430,8 +421,8 @@ std::optional<std::uint16_t> Stack::pick_ephemeral_port(const wire::IpAddress& l
     // so each destination walks its own sequence and ports are hard to guess from outside.
     // F's input in whole words (no byte buffer): the two addresses (IPv4 ones share a word), then
     // the remote port and both families.
-    const std::array<std::uint64_t, 2> l = address_words(local);
-    const std::array<std::uint64_t, 2> r = address_words(remote.address);
+    const std::array<std::uint64_t, 2> l = load_le_words16(local.bytes());
+    const std::array<std::uint64_t, 2> r = load_le_words16(remote.address.bytes());
     const std::uint64_t tail = std::uint64_t{remote.port} | (local.is_v6() ? 1ull << 16 : 0) |
                                (remote.address.is_v6() ? 1ull << 17 : 0);
     std::uint64_t offset = 0;

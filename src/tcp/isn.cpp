@@ -9,28 +9,6 @@ namespace {
 
 constexpr std::size_t kMaxAddrLen = 16;
 
-// `count` bytes from p as a little-endian word (the fixed counts below compile to one load).
-template <std::size_t count>
-std::uint64_t load_le(const std::uint8_t* p) {
-    std::uint64_t w = 0;
-    for (std::size_t i = 0; i < count; ++i)
-        w |= std::uint64_t{p[i]} << (8 * i);
-    return w;
-}
-
-// Bytes 8 * part .. 8 * part + 7 of an address's first kMaxAddrLen, little-endian, zero beyond
-// its end.
-std::uint64_t addr_word(Bytes addr, std::size_t part) {
-    const std::size_t n = std::min(addr.size(), kMaxAddrLen);
-    const std::size_t begin = 8 * part;
-    if (n >= begin + 8) return load_le<8>(addr.data() + begin);
-    if (n == 4 && part == 0) return load_le<4>(addr.data());
-    std::uint64_t w = 0;
-    for (std::size_t i = begin; i < n; ++i)
-        w |= std::uint64_t{addr[i]} << (8 * (i - begin));
-    return w;
-}
-
 }  // namespace
 
 IsnGenerator::IsnGenerator(Rng& rng) : key_{rng.next_u64(), rng.next_u64()} {}
@@ -45,15 +23,14 @@ wire::SeqNum IsnGenerator::generate(Bytes local_addr, std::uint16_t local_port, 
                                (std::uint64_t{remote_port} << 32) |
                                (std::uint64_t{std::min(local_addr.size(), kMaxAddrLen)} << 8) |
                                std::uint64_t{std::min(remote_addr.size(), kMaxAddrLen)};
+    const std::array<std::uint64_t, 2> l = load_le_words16(local_addr);
+    const std::array<std::uint64_t, 2> r = load_le_words16(remote_addr);
     std::uint64_t f = 0;
     if (local_addr.size() <= 4 && remote_addr.size() <= 4) {
-        const std::array<std::uint64_t, 2> w{
-            addr_word(local_addr, 0) | (addr_word(remote_addr, 0) << 32), tail};
+        const std::array<std::uint64_t, 2> w{l[0] | (r[0] << 32), tail};
         f = siphash24_words(key_, w);
     } else {
-        const std::array<std::uint64_t, 5> w{addr_word(local_addr, 0), addr_word(local_addr, 1),
-                                             addr_word(remote_addr, 0), addr_word(remote_addr, 1),
-                                             tail};
+        const std::array<std::uint64_t, 5> w{l[0], l[1], r[0], r[1], tail};
         f = siphash24_words(key_, w);
     }
     // RFC 6528 §3: "M is the 4 microsecond timer", taken modulo 2^32 like the ISN itself.
