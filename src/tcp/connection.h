@@ -287,6 +287,11 @@ class Connection {
     bool process_ack(const wire::TcpRepr& seg, Instant now);
     void process_urg(const wire::TcpRepr& seg);
     void process_text_and_fin(const wire::TcpRepr& seg, Instant now);
+    // `written` bytes of `seg`'s text are on the receive ring at `offset` past RCV.NXT: records
+    // them for reassembly, commits what is now in order (RCV.NXT moves), notes the segment's size
+    // (rcv_mss_), and reports Readable with a receiver RTT sample when something became readable.
+    AddResult take_text(std::uint32_t offset, std::size_t written, const wire::TcpRepr& seg,
+                        Instant now);
     void process_fin(Instant now);
     void settle(Instant now);
     void take_peer_syn_options(const wire::TcpRepr& syn);

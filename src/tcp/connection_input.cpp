@@ -440,21 +440,10 @@ void Connection::process_text_and_fin(const TcpRepr& seg, Instant now) {
         const auto offset = static_cast<std::uint32_t>(off);
         const SeqNum edge = rcv_nxt_;
         const std::size_t written = rx_.write_at(offset, payload);
-        // The out-of-order table is sized by the ring (which auto-tuning may have grown), so a
-        // window full of islands is held and SACKed, not refused (see Assembler).
-        reassembly_.set_max_ranges(Assembler::max_ranges_for(rx_.capacity()));
-        const AddResult r = reassembly_.add(offset, static_cast<std::uint32_t>(written));
-        rx_.commit(r.advanced);
-        rcv_nxt_ += r.advanced;
-        rcv_mss_ = std::max(rcv_mss_, static_cast<std::uint16_t>(
-                                          std::min<std::size_t>(seg.payload.size(), config_.mss)));
+        const AddResult r = take_text(offset, written, seg, now);
         if (r.duplicate) {
             // RFC 2883 §4: data already held out of order arrived again.
             note_duplicate(edge + r.duplicate->start, edge + r.duplicate->end);
-        }
-        if (r.advanced > 0) {
-            events_.push(Event{EventKind::Readable, {}, {}, {}});
-            measure_rcv_rtt(seg, now);
         }
         if (offset > 0 || had_holes || !r.accepted || written < payload.size()) {
             // RFC 5681 §4.2: "an immediate ACK SHOULD be generated when an out-of-order segment
@@ -473,6 +462,23 @@ void Connection::process_text_and_fin(const TcpRepr& seg, Instant now) {
         ack_now_ = true;
     }
     if (ooo_fin_ && *ooo_fin_ == rcv_nxt_) process_fin(now);
+}
+
+AddResult Connection::take_text(std::uint32_t offset, std::size_t written, const TcpRepr& seg,
+                                Instant now) {
+    // The out-of-order table is sized by the ring (which auto-tuning may have grown), so a
+    // window full of islands is held and SACKed, not refused (see Assembler).
+    reassembly_.set_max_ranges(Assembler::max_ranges_for(rx_.capacity()));
+    const AddResult r = reassembly_.add(offset, static_cast<std::uint32_t>(written));
+    rx_.commit(r.advanced);
+    rcv_nxt_ += r.advanced;
+    rcv_mss_ = std::max(rcv_mss_, static_cast<std::uint16_t>(
+                                      std::min<std::size_t>(seg.payload.size(), config_.mss)));
+    if (r.advanced > 0) {
+        events_.push(Event{EventKind::Readable, {}, {}, {}});
+        measure_rcv_rtt(seg, now);
+    }
+    return r;
 }
 
 void Connection::ack_in_order(std::size_t advanced, std::size_t payload, Instant now) {

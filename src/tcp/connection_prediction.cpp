@@ -77,14 +77,7 @@ void Connection::on_predicted(const TcpRepr& seg, Instant now, bool payload_on_r
     // no hole behind it.
     const std::size_t n = seg.payload.size();
     const std::size_t written = payload_on_ring ? n : rx_.write_at(0, seg.payload);
-    reassembly_.set_max_ranges(Assembler::max_ranges_for(rx_.capacity()));
-    const AddResult r = reassembly_.add(0, static_cast<std::uint32_t>(written));
-    rx_.commit(r.advanced);
-    rcv_nxt_ += r.advanced;
-    rcv_mss_ =
-        std::max(rcv_mss_, static_cast<std::uint16_t>(std::min<std::size_t>(n, config_.mss)));
-    events_.push(Event{EventKind::Readable, {}, {}, {}});
-    measure_rcv_rtt(seg, now);
+    const AddResult r = take_text(0, written, seg, now);
     ack_in_order(r.advanced, n, now);
 }
 
