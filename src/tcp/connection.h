@@ -302,6 +302,8 @@ class Connection {
     // RFC 5681 §4.2 / RFC 1122 §4.2.3.2 for `advanced` in-order bytes of a segment carrying
     // `payload` bytes that filled no hole: an ACK now, or the delayed-ACK timer.
     void ack_in_order(std::size_t advanced, std::size_t payload, Instant now);
+    // Deviation: quick-ack mode again after an out-of-order segment (see the definition).
+    void enter_quick_ack();
 
     // ---- header prediction (connection_prediction.cpp)
     // Whether `seg` is one the short path takes: see the .cpp.

@@ -449,6 +449,7 @@ void Connection::process_text_and_fin(const TcpRepr& seg, Instant now) {
             // RFC 5681 §4.2: "an immediate ACK SHOULD be generated when an out-of-order segment
             // arrives" and "when an incoming segment fills in all or part of a gap".
             ack_now_ = true;
+            if (offset > 0) enter_quick_ack();
         } else {
             ack_in_order(r.advanced, seg.payload.size(), now);
         }
@@ -497,6 +498,17 @@ void Connection::ack_in_order(std::size_t advanced, std::size_t payload, Instant
     } else {
         delack_timer_.arm_if_disarmed(now + config_.delayed_ack);
     }
+}
+
+void Connection::enter_quick_ack() {
+    // Deviation: as Linux did from 2.6 to 4.17 (tcp_data_queue calls tcp_enter_quickack_mode for
+    // every out-of-order segment in the window), data beyond a hole restarts quick-ack mode: the
+    // next full-sized in-order segments, up to Config::quick_acks and half a window's worth, are
+    // ACKed one by one. A sender that has just reduced its window after the loss gets its ACK
+    // clock back at once rather than one ACK per two segments.
+    if (config_.quick_acks == 0 || rcv_mss_ == 0) return;
+    const std::uint32_t half_window = rcv_wnd() / (2u * rcv_mss_);
+    quick_acks_ = std::max(quick_acks_, std::min(config_.quick_acks, std::max(half_window, 2u)));
 }
 
 void Connection::process_fin(Instant now) {

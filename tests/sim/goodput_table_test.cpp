@@ -4,7 +4,6 @@
 // again give the same lines, so the file cannot go stale silently.
 #include <gtest/gtest.h>
 
-#include <cmath>
 #include <cstdlib>
 #include <sstream>
 #include <string>
@@ -43,27 +42,6 @@ TEST(GoodputTable, GoldenFileHasEveryRow) {
     }
 }
 
-// Rows that do not meet their bar yet (issue 4 stays open while this list is not empty). The
-// test fails when one of them starts to meet it, so the list can only shrink: delete the row.
-struct KnownShortfall {
-    double rate_mbps;
-    double rtt_ms;
-    double loss_pct;
-};
-constexpr KnownShortfall kBelowBar[] = {
-    {100, 1, 5},
-};
-
-bool known_below_bar(const ParsedTableLine& p) {
-    for (const KnownShortfall& k : kBelowBar) {
-        if (std::abs(static_cast<double>(p.row.rate_bps) / 1e6 - k.rate_mbps) < 1e-9 &&
-            std::abs(p.row.rtt.as_seconds() * 1e3 - k.rtt_ms) < 1e-9 &&
-            std::abs(p.row.loss * 100 - k.loss_pct) < 1e-9)
-            return true;
-    }
-    return false;
-}
-
 TEST(GoodputTable, EveryRowMeetsItsBar) {
     const auto lines = golden_lines();
     ASSERT_FALSE(lines.empty()) << "no rows in " << golden_path();
@@ -81,12 +59,7 @@ TEST(GoodputTable, EveryRowMeetsItsBar) {
             bar = std::min(p->mathis_mbps, 0.95 * (1 - p->row.loss) * rate_mbps);
             EXPECT_NEAR(p->bar_mbps, bar, 0.0011) << line;
         }
-        if (known_below_bar(*p)) {
-            EXPECT_LT(p->goodput_mbps, bar) << "now meets its bar: delete it from kBelowBar\n"
-                                            << line;
-        } else {
-            EXPECT_GE(p->goodput_mbps, bar) << line;
-        }
+        EXPECT_GE(p->goodput_mbps, bar) << line;
     }
 }
 

@@ -216,6 +216,46 @@ TEST(DelayedAck, SegmentFillingPartOfAHoleIsAckedAtOnce) {
     EXPECT_SENT(h, seg().ack(kB + 11));
 }
 
+TEST(DelayedAck, QuickAckModeAgainAfterAnOutOfOrderSegment) {
+    // Deviation (Connection::enter_quick_ack): data beyond a hole restarts quick-ack mode, for
+    // up to Config::quick_acks full-sized in-order segments.
+    Config c = Harness::default_config();
+    c.quick_acks = 2;
+    Harness h(c);
+    h.establish_client();
+    const std::string full(1460, 'q');
+    std::uint32_t seq = kB;
+    for (int i = 0; i < 2; ++i) {  // the connection's own quick ACKs, used up
+        h.deliver(seg().seq(seq).ack(kA).payload(full));
+        seq += 1460;
+        ASSERT_TRUE(h.expect(seg().ack(seq)));
+        h.read();
+    }
+    h.deliver(seg().seq(seq).ack(kA).payload(full));
+    EXPECT_SILENT(h);  // delayed again
+    h.advance(Duration::millis(40));
+    seq += 1460;
+    EXPECT_SENT(h, seg().ack(seq));
+    h.read();
+    // One segment lost: the next arrives out of order (ACKed at once, RFC 5681 §4.2), then the
+    // hole is filled (ACKed at once too).
+    h.deliver(seg().seq(seq + 1460).ack(kA).payload(full));
+    h.flush();
+    h.deliver(seg().seq(seq).ack(kA).payload(full));
+    seq += 2 * 1460;
+    EXPECT_SENT(h, seg().ack(seq));
+    h.read();
+    // Quick-ack mode again: two full segments ACKed one by one, then delayed ACKs.
+    for (int i = 0; i < 2; ++i) {
+        h.deliver(seg().seq(seq).ack(kA).payload(full));
+        seq += 1460;
+        ASSERT_TRUE(h.expect(seg().ack(seq))) << i;
+        h.read();
+    }
+    h.deliver(seg().seq(seq).ack(kA).payload(full));
+    EXPECT_SILENT(h);
+}
+
 TEST(DelayedAck, DuplicateSegmentIsAckedAtOnce) {
     Harness h;
     h.establish_client();
