@@ -312,6 +312,7 @@ void Stack::reap(std::uint32_t index) {
 
 std::optional<std::uint32_t> Stack::find_listener(const wire::IpAddress& dst,
                                                   std::uint16_t port) const {
+    if (listener_map_.empty()) return std::nullopt;  // (a client's Stack: no hashing)
     // A listener on the specific address wins over the wildcard one.
     if (auto it = listener_map_.find(Endpoint{dst, port}); it != listener_map_.end())
         return it->second;
@@ -593,7 +594,10 @@ Result<std::size_t> Stack::path_mtu(ConnId id) const {
 // ---- the loop's face
 
 Instant Stack::poll_at() const {
-    Instant at = std::min(reassembly_v4_.poll_at(), reassembly_v6_.poll_at());
+    // (Mostly no datagram is in reassembly: nothing to ask.)
+    Instant at = Instant::never();
+    if (reassembly_v4_.datagrams() != 0) at = reassembly_v4_.poll_at();
+    if (reassembly_v6_.datagrams() != 0) at = std::min(at, reassembly_v6_.poll_at());
     for (const Interface& f : interfaces_)
         at = std::min(at, f.device->poll_at());
     // An untouched connection's deadline is the one poll() recorded after its last visit (nothing
@@ -632,8 +636,23 @@ void Stack::poll(Instant now) {
     visit_.clear();
     visit_.swap(dirty_);
     timers_.take_due(now, visit_);
-    std::sort(visit_.begin(), visit_.end());
-    visit_.erase(std::unique(visit_.begin(), visit_.end()), visit_.end());
+    // Mostly one or two slots (the connection a segment arrived for, the one a verb touched):
+    // an insertion sort, no call into std::sort. (A slot is either touched or in timers_, never
+    // both, so there are no duplicates; unique() is kept as a guard.)
+    if (visit_.size() > 1) {
+        if (visit_.size() <= 16) {
+            for (std::size_t k = 1; k < visit_.size(); ++k) {
+                const std::uint32_t v = visit_[k];
+                std::size_t j = k;
+                for (; j > 0 && visit_[j - 1] > v; --j)
+                    visit_[j] = visit_[j - 1];
+                visit_[j] = v;
+            }
+        } else {
+            std::sort(visit_.begin(), visit_.end());
+        }
+        visit_.erase(std::unique(visit_.begin(), visit_.end()), visit_.end());
+    }
     for (const std::uint32_t i : visit_) {
         ConnSlot& s = slots_[i];
         if (!s.conn) continue;
