@@ -1176,14 +1176,13 @@ bool Stack::emit_tcp(std::uint32_t iface, const wire::IpAddress& src, const wire
     }
     std::uint8_t* const payload_at = tx_buf_.data() + kPayloadOffset;
     // A data segment's payload is there already (poll_transmit copied it into the frame); only
-    // other payloads are moved there, in a copy of the segment that points at them.
-    const wire::TcpRepr* whole = &seg;
-    std::optional<wire::TcpRepr> moved;
+    // other payloads are moved there, in a copy of the segment that points at them (rare: no
+    // segment most emits build or destroy a copy for).
     if (plen != 0 && seg.payload.data() != payload_at) {
         std::memmove(payload_at, seg.payload.data(), plen);
-        moved.emplace(seg);
-        moved->payload = Bytes(payload_at, plen);
-        whole = &*moved;
+        wire::TcpRepr moved = seg;
+        moved.payload = Bytes(payload_at, plen);
+        return emit_tcp(iface, src, dst, moved, now);
     }
 
     // The header goes right before the payload. RFC 9293 §3.1: the checksum covers the
@@ -1192,7 +1191,7 @@ bool Stack::emit_tcp(std::uint32_t iface, const wire::IpAddress& src, const wire
     const std::size_t tcp_start = kPayloadOffset - hlen;
     auto view = wire::TcpView<MutBytes>::checked_fixed_header(
         MutBytes(tx_buf_).subspan(tcp_start, hlen + plen));
-    if (!view || !whole->emit(*view, pseudo_header(src, dst, wire::IpProtocol::Tcp, hlen + plen))) {
+    if (!view || !seg.emit(*view, pseudo_header(src, dst, wire::IpProtocol::Tcp, hlen + plen))) {
         ++counters_.frames_tx_dropped;
         return false;
     }
