@@ -1162,6 +1162,13 @@ void Stack::transmit_connection(std::uint32_t index, Instant now) {
         const std::optional<wire::TcpRepr> seg = s.conn->poll_transmit(now, space);
         if (!seg) return;
         emit_tcp(s.iface, s.tuple.local, s.tuple.remote, *seg, now);
+        // A segment without data (SYN, FIN, pure ACK, RST) mostly ends the burst. When its
+        // connection then owes nothing and has no timer due (poll_at() > now), the next
+        // poll_transmit(now) would return nullopt and change nothing (the timers and the idle
+        // restart were run at this `now` by the call that produced this segment), so it is not
+        // made; poll() reads the deadline just computed. After data the next call is made at
+        // once (a bulk sender's next segment is planned once, not twice).
+        if (seg->payload.empty() && s.conn->poll_at() > now) return;
     }
 }
 
