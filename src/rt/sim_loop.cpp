@@ -39,12 +39,25 @@ Instant SimLoop::next_deadline() const {
     return next;
 }
 
+Instant SimLoop::gather_deadlines() {
+    deadlines_.resize(pollables_.size());
+    Instant next = Instant::never();
+    for (std::size_t i = 0; i < pollables_.size(); ++i) {
+        const Pollable* p = pollables_[i];
+        const Instant at = p != nullptr ? p->poll_at() : Instant::never();
+        deadlines_[i] = at;
+        next = std::min(next, at);
+    }
+    if (!timers_.empty()) next = std::min(next, timers_.begin()->first.first);
+    return next;
+}
+
 bool SimLoop::step(Instant limit) {
     if (compact_) {
         std::erase(pollables_, nullptr);
         compact_ = false;
     }
-    const Instant next = next_deadline();
+    const Instant next = gather_deadlines();
     if (next == Instant::never() && limit == Instant::never()) {
         stop_reason_ = StopReason::Idle;
         return false;
@@ -65,9 +78,18 @@ bool SimLoop::step(Instant limit) {
     ++steps_;
     // Pollables added during the step wait for the next one.
     const std::size_t count = pollables_.size();
+    // Nothing runs between gather_deadlines() and the first poll(): until a pollable is polled
+    // the deadlines just gathered are still every pollable's answer. A poll may change what the
+    // later ones answer (a frame sent to them, a verb on them), so from then on they are asked.
+    bool polled = false;
     for (std::size_t i = 0; i < count; ++i) {
         Pollable* p = pollables_[i];
-        if (p != nullptr && p->poll_at() <= now_) p->poll(now_);
+        if (p == nullptr) continue;
+        const Instant at = polled ? p->poll_at() : deadlines_[i];
+        if (at <= now_) {
+            p->poll(now_);
+            polled = true;
+        }
     }
     run_due_timers();
     return true;

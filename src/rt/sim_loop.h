@@ -50,6 +50,8 @@ class SimLoop : public Loop {
     // One step: jump to the next deadline if it is no later than `limit`, serve what is due.
     // Returns false (with stop_reason_ set) when it could not step.
     bool step(Instant limit);
+    // next_deadline(), keeping each pollable's poll_at() in deadlines_ for the step's polls.
+    Instant gather_deadlines();
     void run_due_timers();
 
     SimLoopConfig config_;
@@ -57,6 +59,7 @@ class SimLoop : public Loop {
     // Registration order; removed entries become nullptr until the next step compacts them.
     std::vector<Pollable*> pollables_;
     bool compact_ = false;
+    std::vector<Instant> deadlines_;  // step()'s scratch: pollables_[i]'s poll_at() at its start
     // Keyed by (deadline, id): ids grow, so ties run in call_at() order.
     std::map<std::pair<Instant, std::uint64_t>, TimerCallback> timers_;
     // Every timer not yet run or cancelled, including those taken out of timers_ to run.

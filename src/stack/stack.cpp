@@ -312,6 +312,7 @@ void Stack::reap(std::uint32_t index) {
 
 std::optional<std::uint32_t> Stack::find_listener(const wire::IpAddress& dst,
                                                   std::uint16_t port) const {
+    if (listener_map_.empty()) return std::nullopt;  // (a client's Stack: no hashing)
     // A listener on the specific address wins over the wildcard one.
     if (auto it = listener_map_.find(Endpoint{dst, port}); it != listener_map_.end())
         return it->second;
@@ -593,7 +594,10 @@ Result<std::size_t> Stack::path_mtu(ConnId id) const {
 // ---- the loop's face
 
 Instant Stack::poll_at() const {
-    Instant at = std::min(reassembly_v4_.poll_at(), reassembly_v6_.poll_at());
+    // (Mostly no datagram is in reassembly: nothing to ask.)
+    Instant at = Instant::never();
+    if (reassembly_v4_.datagrams() != 0) at = reassembly_v4_.poll_at();
+    if (reassembly_v6_.datagrams() != 0) at = std::min(at, reassembly_v6_.poll_at());
     for (const Interface& f : interfaces_)
         at = std::min(at, f.device->poll_at());
     // An untouched connection's deadline is the one poll() recorded after its last visit (nothing
@@ -632,8 +636,23 @@ void Stack::poll(Instant now) {
     visit_.clear();
     visit_.swap(dirty_);
     timers_.take_due(now, visit_);
-    std::sort(visit_.begin(), visit_.end());
-    visit_.erase(std::unique(visit_.begin(), visit_.end()), visit_.end());
+    // Mostly one or two slots (the connection a segment arrived for, the one a verb touched):
+    // an insertion sort, no call into std::sort. (A slot is either touched or in timers_, never
+    // both, so there are no duplicates; unique() is kept as a guard.)
+    if (visit_.size() > 1) {
+        if (visit_.size() <= 16) {
+            for (std::size_t k = 1; k < visit_.size(); ++k) {
+                const std::uint32_t v = visit_[k];
+                std::size_t j = k;
+                for (; j > 0 && visit_[j - 1] > v; --j)
+                    visit_[j] = visit_[j - 1];
+                visit_[j] = v;
+            }
+        } else {
+            std::sort(visit_.begin(), visit_.end());
+        }
+        visit_.erase(std::unique(visit_.begin(), visit_.end()), visit_.end());
+    }
     for (const std::uint32_t i : visit_) {
         ConnSlot& s = slots_[i];
         if (!s.conn) continue;
@@ -1143,6 +1162,13 @@ void Stack::transmit_connection(std::uint32_t index, Instant now) {
         const std::optional<wire::TcpRepr> seg = s.conn->poll_transmit(now, space);
         if (!seg) return;
         emit_tcp(s.iface, s.tuple.local, s.tuple.remote, *seg, now);
+        // A segment without data (SYN, FIN, pure ACK, RST) mostly ends the burst. When its
+        // connection then owes nothing and has no timer due (poll_at() > now), the next
+        // poll_transmit(now) would return nullopt and change nothing (the timers and the idle
+        // restart were run at this `now` by the call that produced this segment), so it is not
+        // made; poll() reads the deadline just computed. After data the next call is made at
+        // once (a bulk sender's next segment is planned once, not twice).
+        if (seg->payload.empty() && s.conn->poll_at() > now) return;
     }
 }
 
@@ -1157,14 +1183,13 @@ bool Stack::emit_tcp(std::uint32_t iface, const wire::IpAddress& src, const wire
     }
     std::uint8_t* const payload_at = tx_buf_.data() + kPayloadOffset;
     // A data segment's payload is there already (poll_transmit copied it into the frame); only
-    // other payloads are moved there, in a copy of the segment that points at them.
-    const wire::TcpRepr* whole = &seg;
-    std::optional<wire::TcpRepr> moved;
+    // other payloads are moved there, in a copy of the segment that points at them (rare: no
+    // segment most emits build or destroy a copy for).
     if (plen != 0 && seg.payload.data() != payload_at) {
         std::memmove(payload_at, seg.payload.data(), plen);
-        moved.emplace(seg);
-        moved->payload = Bytes(payload_at, plen);
-        whole = &*moved;
+        wire::TcpRepr moved = seg;
+        moved.payload = Bytes(payload_at, plen);
+        return emit_tcp(iface, src, dst, moved, now);
     }
 
     // The header goes right before the payload. RFC 9293 §3.1: the checksum covers the
@@ -1173,7 +1198,7 @@ bool Stack::emit_tcp(std::uint32_t iface, const wire::IpAddress& src, const wire
     const std::size_t tcp_start = kPayloadOffset - hlen;
     auto view = wire::TcpView<MutBytes>::checked_fixed_header(
         MutBytes(tx_buf_).subspan(tcp_start, hlen + plen));
-    if (!view || !whole->emit(*view, pseudo_header(src, dst, wire::IpProtocol::Tcp, hlen + plen))) {
+    if (!view || !seg.emit(*view, pseudo_header(src, dst, wire::IpProtocol::Tcp, hlen + plen))) {
         ++counters_.frames_tx_dropped;
         return false;
     }

@@ -358,6 +358,10 @@ class Connection {
     void start_recovery();
     // The data segment owed now within a payload region of `space` bytes (data states only).
     Transmission next_transmission(std::size_t space) const;
+    // True when next_transmission() would plan nothing whatever the space (no probe owed,
+    // nothing unsent, no FIN due, no recovery): the common idle case, answered cheaply.
+    // Data states only (recovery_ engaged).
+    bool idle_sender() const;
     // RFC 5681 §4.1: before sending after an idle period, fall back to the restart window.
     void idle_restart(Instant now);
     // Data bytes a new segment sent now could carry from snd_nxt_ (peer window, MSS, SWS,

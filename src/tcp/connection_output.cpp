@@ -49,8 +49,9 @@ std::optional<TcpRepr> Connection::poll_transmit(Instant now, MutBytes payload_s
         return s;
     }
 
-    if (recovery_ && data_state()) {
-        idle_restart(now);
+    if (recovery_ && data_state()) idle_restart(now);
+    // (idle_sender(): the common case of nothing to send, answered without planning a segment.)
+    if (recovery_ && data_state() && !idle_sender()) {
         const Transmission t = next_transmission(payload_space.size());
         // The probe is owed once, to this poll: if nothing can go, the RTO stays in charge.
         const bool probe = tlp_owed_;
@@ -139,7 +140,7 @@ bool Connection::something_owed() const {
     if (rst_pending_) return true;
     if (state_ == State::Closed || state_ == State::Listen) return false;
     if (syn_owed() || ack_now_ || probe_owed_ || tlp_owed_) return true;
-    if (!recovery_ || !data_state()) return false;
+    if (!recovery_ || !data_state() || idle_sender()) return false;
     const Transmission t = next_transmission(std::numeric_limits<std::size_t>::max());
     return t.data > 0 || t.fin;
 }
@@ -244,6 +245,12 @@ void Connection::idle_restart(Instant now) {
     recovery_->on_idle_restart();
     // Once per idle period: the restart window applies from here on.
     last_data_sent_ = now;
+}
+
+bool Connection::idle_sender() const {
+    // next_transmission()'s first answer without building one: no probe owed, nothing unsent
+    // (so sendable_len() is 0), no FIN to send now and no recovery to resend from: nothing.
+    return !tlp_owed_ && unsent_in_ring() == 0 && !fin_sendable(0) && !recovery_->in_recovery();
 }
 
 Connection::Transmission Connection::next_transmission(std::size_t space) const {

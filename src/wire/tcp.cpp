@@ -124,7 +124,9 @@ bool TcpRepr::emit(TcpView<MutBytes>& view, const Checksum& pseudo_header) const
     Checksum sum = pseudo_header;
     sum.add(out.first(hlen));
     const MutBytes data = out.subspan(hlen, payload.size());
-    if (payload.data() != data.data()) {
+    if (payload.empty()) {
+        // A SYN, FIN or pure ACK: no data to copy or sum.
+    } else if (payload.data() != data.data()) {
         sum.add_copy(payload, data);
     } else if (payload_sum) {
         sum.add(*payload_sum);
