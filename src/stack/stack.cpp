@@ -1183,8 +1183,8 @@ bool Stack::emit_tcp(std::uint32_t iface, const wire::IpAddress& src, const wire
     }
     std::uint8_t* const payload_at = tx_buf_.data() + kPayloadOffset;
     // A data segment's payload is there already (poll_transmit copied it into the frame); only
-    // other payloads are moved there, in a copy of the segment that points at them (rare: no
-    // segment most emits build or destroy a copy for).
+    // other payloads are moved there, in a copy of the segment that points at them (rare: most
+    // emits copy no segment).
     if (plen != 0 && seg.payload.data() != payload_at) {
         std::memmove(payload_at, seg.payload.data(), plen);
         wire::TcpRepr moved = seg;
