@@ -151,20 +151,26 @@ TEST(Sws, ReceiverReopensOnlyByMinOfHalfTheBufferAndAnMss) {
 
 // ---- DelayedAck
 
+// Delivers `n` full-sized in-order segments from `seq` on, expecting each to be ACKed at once
+// (quick-ack mode), and reads them; returns the sequence number after them.
+std::uint32_t expect_quick_acked(Harness& h, std::uint32_t seq, int n) {
+    const std::string full(1460, 'q');
+    for (int i = 0; i < n; ++i) {
+        h.deliver(seg().seq(seq).ack(kA).payload(full));
+        seq += 1460;
+        EXPECT_TRUE(h.expect(seg().ack(seq))) << "segment " << i;
+        h.read();
+    }
+    return seq;
+}
+
 TEST(DelayedAck, QuickAckForTheFirstFullSizedSegmentsAsLinux) {
     Config c = Harness::default_config();
     c.quick_acks = 16;
     Harness h(c);
     h.establish_client();
-    std::uint32_t seq = kB;
-    const std::string full(1460, 'q');
-    for (int i = 0; i < 16; ++i) {
-        h.deliver(seg().seq(seq).ack(kA).payload(full));
-        seq += 1460;
-        ASSERT_TRUE(h.expect(seg().ack(seq)));
-        h.read();
-    }
-    h.deliver(seg().seq(seq).ack(kA).payload(full));
+    const std::uint32_t seq = expect_quick_acked(h, kB, 16);
+    h.deliver(seg().seq(seq).ack(kA).payload(std::string(1460, 'q')));
     EXPECT_SILENT(h);  // the 17th is delayed as RFC 1122 §4.2.3.2
     h.advance(Duration::millis(40));
     EXPECT_SENT(h, seg().ack(seq + 1460));
@@ -224,13 +230,7 @@ TEST(DelayedAck, QuickAckModeAgainAfterAnOutOfOrderSegment) {
     Harness h(c);
     h.establish_client();
     const std::string full(1460, 'q');
-    std::uint32_t seq = kB;
-    for (int i = 0; i < 2; ++i) {  // the connection's own quick ACKs, used up
-        h.deliver(seg().seq(seq).ack(kA).payload(full));
-        seq += 1460;
-        ASSERT_TRUE(h.expect(seg().ack(seq)));
-        h.read();
-    }
+    std::uint32_t seq = expect_quick_acked(h, kB, 2);  // the connection's own, used up
     h.deliver(seg().seq(seq).ack(kA).payload(full));
     EXPECT_SILENT(h);  // delayed again
     h.advance(Duration::millis(40));
@@ -246,12 +246,7 @@ TEST(DelayedAck, QuickAckModeAgainAfterAnOutOfOrderSegment) {
     EXPECT_SENT(h, seg().ack(seq));
     h.read();
     // Quick-ack mode again: two full segments ACKed one by one, then delayed ACKs.
-    for (int i = 0; i < 2; ++i) {
-        h.deliver(seg().seq(seq).ack(kA).payload(full));
-        seq += 1460;
-        ASSERT_TRUE(h.expect(seg().ack(seq))) << i;
-        h.read();
-    }
+    seq = expect_quick_acked(h, seq, 2);
     h.deliver(seg().seq(seq).ack(kA).payload(full));
     EXPECT_SILENT(h);
 }
