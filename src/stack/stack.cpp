@@ -613,6 +613,30 @@ Instant Stack::poll_at() const {
     return at;
 }
 
+namespace {
+
+// Slot indices in ascending order, each once. Mostly one or two (the connection a segment
+// arrived for, the one a verb touched): an insertion sort then, no call into std::sort. (A slot
+// is either touched or in the deadline heap, never both, so there are no duplicates; unique()
+// is kept as a guard.)
+void sort_slots(std::vector<std::uint32_t>& slots) {
+    if (slots.size() <= 1) return;
+    if (slots.size() <= 16) {
+        for (std::size_t k = 1; k < slots.size(); ++k) {
+            const std::uint32_t v = slots[k];
+            std::size_t j = k;
+            for (; j > 0 && slots[j - 1] > v; --j)
+                slots[j] = slots[j - 1];
+            slots[j] = v;
+        }
+    } else {
+        std::sort(slots.begin(), slots.end());
+    }
+    slots.erase(std::unique(slots.begin(), slots.end()), slots.end());
+}
+
+}  // namespace
+
 void Stack::poll(Instant now) {
     last_now_ = now;
     for (std::uint32_t i = 0; i < interfaces_.size(); ++i) {
@@ -636,23 +660,7 @@ void Stack::poll(Instant now) {
     visit_.clear();
     visit_.swap(dirty_);
     timers_.take_due(now, visit_);
-    // Mostly one or two slots (the connection a segment arrived for, the one a verb touched):
-    // an insertion sort, no call into std::sort. (A slot is either touched or in timers_, never
-    // both, so there are no duplicates; unique() is kept as a guard.)
-    if (visit_.size() > 1) {
-        if (visit_.size() <= 16) {
-            for (std::size_t k = 1; k < visit_.size(); ++k) {
-                const std::uint32_t v = visit_[k];
-                std::size_t j = k;
-                for (; j > 0 && visit_[j - 1] > v; --j)
-                    visit_[j] = visit_[j - 1];
-                visit_[j] = v;
-            }
-        } else {
-            std::sort(visit_.begin(), visit_.end());
-        }
-        visit_.erase(std::unique(visit_.begin(), visit_.end()), visit_.end());
-    }
+    sort_slots(visit_);
     for (const std::uint32_t i : visit_) {
         ConnSlot& s = slots_[i];
         if (!s.conn) continue;

@@ -61,7 +61,7 @@ struct Config {
     // peer's slow start is not held back by our delayed ACKs. Smaller segments (a request) are
     // delayed as usual, so the ACK can ride on the reply; and quick-ack ends as soon as we send
     // data (the connection is interactive). An out-of-order segment starts quick-ack mode
-    // again for up to this many (and half a window's worth), as Linux 2.6-4.17 did
+    // again for up to this many (and half a window's worth, at least 2), as Linux 2.6-4.17 did
     // (Connection::enter_quick_ack). Zero: RFC 1122 delayed ACKs from the start, and always.
     std::uint32_t quick_acks = 16;
 
