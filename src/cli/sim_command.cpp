@@ -201,8 +201,10 @@ CLI::App* add_sim_command(CLI::App& app, SimArgs& args) {
                     "Send buffer and receive buffer maximum of every connection (default: "
                     "2 x (BDP + queue), at least 256 KiB)")
         ->type_name("SIZE");
-    cmd->add_option("--limit", args.limit,
-                    "Virtual time allowed before the run is stopped (default 3600s)")
+    cmd->add_option(
+           "--limit", args.limit,
+           "Virtual time allowed before the run is stopped (default 3600s); a run with nothing "
+           "left to happen (no frame in flight, no timer armed) ends at once, as stalled")
         ->type_name("TIME");
     cmd->add_option("--pcap", args.pcap, "Write the capture (where the client meets the link)")
         ->type_name("FILE");

@@ -99,9 +99,13 @@ std::string format_summary(const RunConfig& c, const RunResult& r) {
                        c.sack ? "on" : "off", c.sack && c.tail_loss_probe ? "on" : "off",
                        c.hystart ? "on" : "off", tcp.send_buffer, c.seed);
     if (!r.started) out += "  a listen() or connect() failed: the run could not start\n";
+    const char* ending = r.finished ? "every flow finished, every connection CLOSED or TIME-WAIT"
+                         : r.stalled
+                             ? "the run stalled before everything finished: nothing was left to "
+                               "happen (no frame in flight, no timer armed on either side)"
+                             : "the time limit stopped the run before everything finished";
     out += fmt::format("  virtual time {}; {}\n", format_duration(r.end - Instant::from_micros(0)),
-                       r.finished ? "every flow finished, every connection CLOSED or TIME-WAIT"
-                                  : "the time limit stopped the run before everything finished");
+                       ending);
     for (std::size_t i = 0; i < r.flows.size(); ++i) {
         const FlowResult& f = r.flows[i];
         const std::string who = r.flows.size() > 1 ? fmt::format("flow {}", i) : "flow";
@@ -143,6 +147,14 @@ std::string format_summary(const RunConfig& c, const RunResult& r) {
                            format_duration(f.last.srtt));
         out += fmt::format("  final states   client {}, server {}\n", state_text(f.client_state),
                            state_text(f.server_state));
+        if (f.client_state && !f.client_connected) {
+            out += fmt::format(
+                "  handshake      never completed: the client's connection did not reach "
+                "ESTABLISHED (its SYN resent {} times, {} RTO events) {}\n",
+                f.last.retransmits, f.last.rto_events,
+                c.duration > Duration::zero() ? "before --duration ended the flow"
+                                              : "before the client gave up");
+        }
         if (f.client_error) out += fmt::format("  client error   {}\n", to_string(*f.client_error));
         if (f.server_error) out += fmt::format("  server error   {}\n", to_string(*f.server_error));
     }

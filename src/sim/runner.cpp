@@ -22,32 +22,44 @@ bool ended(tcp::State s) {
 }
 
 // The last state of every connection a Stack reported, from its StateChanged events (a
-// connection the Stack has reaped keeps the state it ended in).
+// connection the Stack has reaped keeps the state it ended in), and whether it was ever
+// ESTABLISHED.
 class StateTracker {
   public:
     void on_event(const stack::Event& e) {
         if (e.kind != stack::EventKind::StateChanged || e.conn() == nullptr) return;
-        for (auto& [id, state] : states_) {
-            if (id == *e.conn()) {
-                state = e.to;
-                return;
-            }
-        }
-        states_.emplace_back(*e.conn(), e.to);
+        Entry* entry = find(*e.conn());
+        if (entry == nullptr) entry = &states_.emplace_back(Entry{*e.conn(), e.to, false});
+        entry->state = e.to;
+        if (e.to == tcp::State::Established) entry->connected = true;
     }
     std::optional<tcp::State> of(std::optional<stack::ConnId> id) const {
-        if (!id) return std::nullopt;
-        for (const auto& [i, state] : states_)
-            if (i == *id) return state;
-        return std::nullopt;
+        const Entry* entry = id ? find(*id) : nullptr;
+        return entry != nullptr ? std::optional(entry->state) : std::nullopt;
+    }
+    bool connected(std::optional<stack::ConnId> id) const {
+        const Entry* entry = id ? find(*id) : nullptr;
+        return entry != nullptr && entry->connected;
     }
     bool all_ended() const {
         return std::all_of(states_.begin(), states_.end(),
-                           [](const auto& p) { return ended(p.second); });
+                           [](const Entry& e) { return ended(e.state); });
     }
 
   private:
-    std::vector<std::pair<stack::ConnId, tcp::State>> states_;
+    struct Entry {
+        stack::ConnId id;
+        tcp::State state;
+        bool connected;
+    };
+    const Entry* find(stack::ConnId id) const {
+        for (const Entry& e : states_)
+            if (e.id == id) return &e;
+        return nullptr;
+    }
+    Entry* find(stack::ConnId id) { return const_cast<Entry*>(std::as_const(*this).find(id)); }
+
+    std::vector<Entry> states_;
 };
 
 std::uint64_t pattern_seed(std::uint64_t run_seed, std::size_t flow) {
@@ -197,12 +209,28 @@ RunResult run(const RunConfig& config, dev::FrameSink* sink, TimeSeries* csv, Du
     };
 
     const Instant limit = t0 + config.limit;
+    // The last thing the run itself schedules (a flow's start, the end of the duration); after it,
+    // two idle stacks mean nothing more can happen (a CSV sampler's timer changes nothing).
+    Instant last_scheduled = t0;
+    if (bulk) {
+        last_scheduled = std::max(started.back(), t0 + config.duration);
+    }
+    auto idle = [&] {
+        return world.now() >= last_scheduled &&
+               world.client().stack().poll_at() == Instant::never() &&
+               world.server().stack().poll_at() == Instant::never();
+    };
     bool finished = false;
+    bool stalled = false;
     while (!finished && world.now() < limit) {
         const Instant slice_end = std::min(limit, world.now() + kSlice);
         finished = world.run_until(all_done, slice_end - world.now());
         if (!finished && world.loop().stop_reason() != rt::StopReason::Limit) break;
         if (progress) progress(world.now(), config);
+        if (!finished && idle()) {
+            stalled = true;
+            break;
+        }
     }
     observe(world.now());
     if (csv != nullptr) {
@@ -213,6 +241,7 @@ RunResult run(const RunConfig& config, dev::FrameSink* sink, TimeSeries* csv, Du
     RunResult r;
     r.started = start_ok;
     r.finished = finished && start_ok;
+    r.stalled = stalled;
     r.end = world.now();
     r.client_to_server = world.link().counters_a_to_b();
     r.server_to_client = world.link().counters_b_to_a();
@@ -232,6 +261,7 @@ RunResult run(const RunConfig& config, dev::FrameSink* sink, TimeSeries* csv, Du
         f.delivered_at_slow_start_end = probes[i].delivered_at_slow_start_end();
         f.delivered_second_half = at_end[i] - std::min(at_end[i], at_half[i]);
         f.client_state = client_states.of(client_conn(i));
+        f.client_connected = client_states.connected(client_conn(i));
         f.server_state = server_states.of(server_conn(i));
         if (bulk) {
             const BulkTransfer& b = *bulks[i];

@@ -35,6 +35,7 @@ struct FlowResult {
     FlowSample last;  // the sender's connection as last seen
     std::uint32_t longest_rto_chain = 0;
     std::optional<tcp::State> client_state;  // nullopt: never existed
+    bool client_connected = false;           // the client's connection reached ESTABLISHED
     std::optional<tcp::State> server_state;
     std::optional<Errc> client_error;
     std::optional<Errc> server_error;
@@ -49,8 +50,11 @@ struct FlowResult {
 struct RunResult {
     std::vector<FlowResult> flows;
     bool finished = false;  // everything finished before the limit
-    bool started = false;   // every listen() and connect() succeeded
-    Instant end;            // virtual time when the run stopped
+    // Nothing was left to happen (no frame in flight, no timer armed on either side, no flow
+    // still to start or stop) before everything finished: the run ended there, not at the limit.
+    bool stalled = false;
+    bool started = false;  // every listen() and connect() succeeded
+    Instant end;           // virtual time when the run stopped
     dev::LinkCounters client_to_server;
     dev::LinkCounters server_to_client;
     dev::FaultCounters faults_at_client;

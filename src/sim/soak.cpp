@@ -54,7 +54,9 @@ SoakOutcome judge_soak(RunResult result) {
     if (!result.started) {
         o.why = "a listen() or connect() failed";
     } else if (!result.finished) {
-        o.why = "not finished within the time limit";
+        o.why = result.stalled ? fmt::format("stalled at {} ms: nothing was left to happen",
+                                             (result.end - Instant::from_micros(0)).as_millis())
+                               : "not finished within the time limit";
         for (std::size_t i = 0; i < result.flows.size(); ++i) {
             const FlowResult& f = result.flows[i];
             if (f.byte_identical && f.closed_cleanly()) continue;

@@ -49,6 +49,28 @@ TEST(SimRun, BulkCleanLinkDeliversEveryByte) {
     EXPECT_EQ(r.flows[0].last.bytes_acked, 300'000u);
 }
 
+// A connect that times out (every SYN lost) leaves nothing to happen: the run ends there as
+// stalled, long before its limit, and says the client never connected.
+TEST(SimRun, ARunWithNothingLeftToHappenEndsAsStalled) {
+    RunConfig c = small_bulk();
+    c.link.loss = 1.0;
+    const RunResult r = run(c);
+    EXPECT_FALSE(r.finished);
+    EXPECT_TRUE(r.stalled);
+    EXPECT_LT(r.end - Instant::from_micros(0), Duration::seconds(200));  // the limit is 3600 s
+    ASSERT_EQ(r.flows.size(), 1u);
+    EXPECT_FALSE(r.flows[0].client_connected);
+    EXPECT_EQ(r.flows[0].client_error, Errc::TimedOut);
+    EXPECT_NE(format_summary(c, r).find("the run stalled"), std::string::npos);
+}
+
+TEST(SimRun, ACleanRunIsNeitherStalledNorUnconnected) {
+    const RunResult r = run(small_bulk());
+    expect_clean(r);
+    EXPECT_FALSE(r.stalled);
+    EXPECT_TRUE(r.flows[0].client_connected);
+}
+
 TEST(SimRun, BulkOverLossReorderDuplicationCorruptionIsByteIdentical) {
     RunConfig c = small_bulk();
     c.link.loss = 0.05;

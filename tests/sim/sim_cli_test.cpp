@@ -63,6 +63,24 @@ TEST_F(SimCli, BulkSummary) {
     }
 }
 
+// Seed 3 loses the SYN twice: the 3 s of sending end while the client is still in SYN-SENT, so
+// the flow closes before it ever connected. The run ends at once (not at the 3600 s limit) and
+// the summary says what happened.
+TEST_F(SimCli, AFlowThatNeverConnectedEndsTheRunAndIsExplained) {
+    const CommandResult r = sim("--duration 3s --rate 100M --rtt 1ms --loss 10% --seed 3");
+    EXPECT_EQ(r.exit_code, 2) << r.err << r.out;
+    EXPECT_TRUE(has(r.out,
+                    "  virtual time 3100 ms; the run stalled before everything finished: "
+                    "nothing was left to happen"))
+        << r.out;
+    EXPECT_TRUE(has(r.out,
+                    "  handshake      never completed: the client's connection did not "
+                    "reach ESTABLISHED (its SYN resent 2 times, 2 RTO events) before "
+                    "--duration ended the flow\n"))
+        << r.out;
+    EXPECT_TRUE(has(r.out, "  final states   client CLOSED, server never opened\n")) << r.out;
+}
+
 TEST_F(SimCli, DelayIsOneWay) {
     const CommandResult r = sim("--bytes 10k --delay 30ms --cc newreno --no-sack");
     ASSERT_EQ(r.exit_code, 0) << r.err;

@@ -36,5 +36,16 @@ TEST(Soak, AFailureIsReportedWithItsReason) {
     EXPECT_FALSE(o.why.empty());
 }
 
+TEST(Soak, AStalledRunIsReportedAsStalled) {
+    RunResult r;
+    r.started = true;
+    r.stalled = true;
+    r.end = Instant::from_micros(0) + Duration::millis(3100);
+    r.flows.emplace_back();
+    const SoakOutcome o = judge_soak(r);
+    EXPECT_FALSE(o.passed);
+    EXPECT_EQ(o.why.rfind("stalled at 3100 ms: nothing was left to happen", 0), 0u) << o.why;
+}
+
 }  // namespace
 }  // namespace ustack::sim
