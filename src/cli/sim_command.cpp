@@ -190,8 +190,9 @@ CLI::App* add_sim_command(CLI::App& app, SimArgs& args) {
         ->type_name("N")
         ->check(CLI::Range(1, 64));
     cmd->add_option("--duration", args.duration,
-                    "bulk: each flow sends for this long (virtual time) instead of --bytes, then "
-                    "closes; with several flows the summary gives the second half's goodput and "
+                    "bulk: the flows send for this long (virtual time, counted from the first "
+                    "start: with --stagger a later flow sends for less) instead of --bytes, then "
+                    "close; with several flows the summary gives the second half's goodput and "
                     "Jain's fairness index")
         ->type_name("TIME");
     cmd->add_option("--stagger", args.stagger,
