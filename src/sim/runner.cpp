@@ -211,10 +211,7 @@ RunResult run(const RunConfig& config, dev::FrameSink* sink, TimeSeries* csv, Du
     const Instant limit = t0 + config.limit;
     // The last thing the run itself schedules (a flow's start, the end of the duration); after it,
     // two idle stacks mean nothing more can happen (a CSV sampler's timer changes nothing).
-    Instant last_scheduled = t0;
-    if (bulk) {
-        last_scheduled = std::max(started.back(), t0 + config.duration);
-    }
+    const Instant last_scheduled = bulk ? std::max(started.back(), t0 + config.duration) : t0;
     auto idle = [&] {
         return world.now() >= last_scheduled &&
                world.client().stack().poll_at() == Instant::never() &&
