@@ -319,6 +319,11 @@ std::uint32_t Scoreboard::pipe() const {
     // RFC 6675 §4 SetPipe(): for each octet in [HighACK + 1, HighData] not SACKed, count it once
     // if !IsLost(octet) and once more if octet <= HighRxt. IsLost is the same for every octet of
     // one hole, so whole holes are counted.
+    // (Mostly nothing is SACKed and no retransmission is out: the whole flight counts once.)
+    if (count_ == 0 && rxt_count_ == 0) {
+        const std::uint64_t pipe = std::uint64_t{data_end_} + std::min(data_end_, rxt_end_);
+        return static_cast<std::uint32_t>(std::min<std::uint64_t>(pipe, UINT32_MAX));
+    }
     const std::size_t lost = lost_holes();
     std::uint64_t pipe = 0;
     for (std::size_t i = 0; i <= count_; ++i) {
