@@ -289,8 +289,10 @@ void Stack::touch(std::uint32_t index) {
     ConnSlot& s = slots_[index];
     if (s.touched) return;
     s.touched = true;
+    // Its entry in timers_ stays: moving it now would be undone by the next poll, which visits
+    // the slot and sets its deadline anyway. Until then the entry can only be early (a spare
+    // wake-up that finds nothing due), never late: poll_at() asks the connection itself.
     dirty_.push_back(index);
-    timers_.remove(index);
 }
 
 void Stack::reap(std::uint32_t index) {
@@ -616,9 +618,8 @@ Instant Stack::poll_at() const {
 namespace {
 
 // Slot indices in ascending order, each once. Mostly one or two (the connection a segment
-// arrived for, the one a verb touched): an insertion sort then, no call into std::sort. (A slot
-// is either touched or in the deadline heap, never both, so there are no duplicates; unique()
-// is kept as a guard.)
+// arrived for, the one a verb touched): an insertion sort then, no call into std::sort. (A
+// touched slot whose old deadline is due comes twice: once touched, once due.)
 void sort_slots(std::vector<std::uint32_t>& slots) {
     if (slots.size() <= 1) return;
     if (slots.size() <= 16) {

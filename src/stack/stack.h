@@ -220,7 +220,8 @@ class Stack final : public Pollable {
         std::optional<ListenerId> listener;  // set while in a listener's SYN or accept queue
         bool user_owned = false;             // handed out, and not yet closed or aborted
         // Input, output or a user verb since the last poll: may have events, and its deadline
-        // may have moved. Set <=> the index is in dirty_ and not in timers_.
+        // may have moved. Set <=> the index is in dirty_ (its entry in timers_, if any, is then
+        // the deadline before the touch: at worst early, and put right by the next poll).
         bool touched = false;
     };
     struct ListenerSlot {
@@ -336,8 +337,8 @@ class Stack final : public Pollable {
     std::optional<RouteHit> last_route_;
     std::vector<ConnSlot> slots_;
     std::vector<std::uint32_t> free_slots_;
-    // The deadline (poll_at()) of every live slot that is not touched and has one; a touched
-    // slot's is asked for afresh. So poll() and poll_at() cost O(touched + due), not O(slots).
+    // The deadline (poll_at()) of every live slot as of its last visit; a touched slot's is
+    // asked for afresh. So poll() and poll_at() cost O(touched + due), not O(slots).
     DeadlineHeap timers_;
     std::vector<std::uint32_t> dirty_;  // the touched slots, each once
     std::vector<std::uint32_t> visit_;  // poll()'s scratch: touched and due slots, in slot order
