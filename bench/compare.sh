@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
 # ustack against lwIP and against the Linux kernel's loopback, side by side in one run:
 #  - stack_bench runs ustack's and lwIP's cases in one process (bulk 64 MiB at MTU 1500 over a
-#    zero-delay in-memory link; handshake + close + TIME-WAIT per second), REPS repetitions, the
-#    median of each counter (rates are per CPU second, so a busy machine skews them less);
+#    zero-delay in-memory link; handshake + close + TIME-WAIT per second), REPS repetitions of
+#    each case in a shuffled order (a machine whose speed drifts during the run then slows both
+#    sides alike, not whichever case ran last), the median of each counter (rates are per CPU
+#    second, so a busy machine skews them less);
 #  - iperf3 on the loopback of a network namespace this script creates and deletes (needs root;
 #    skipped with a message otherwise), client and server pinned to one core as our bench is,
 #    SECONDS seconds each, at lo's own MTU (65536) and at MTU 1500.
 # Prints the figures and the ratios ustack/lwIP (Gbit/s, segments/s, conn/s) and ustack/kernel.
-# Usage: bench/compare.sh [BUILD_DIR] [SECONDS] [REPS]   (defaults: build 5 3)
+# Usage: bench/compare.sh [BUILD_DIR] [SECONDS] [REPS]   (defaults: build 5 5)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
 seconds=${2:-5}
-reps=${3:-3}
+reps=${3:-5}
 bench=$build/stack_bench
 [ -x "$bench" ] || { echo "$bench is missing: run make first" >&2; exit 1; }
 
@@ -24,8 +26,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "stack_bench: $reps repetitions (ustack and lwIP in one process)..."
-"$bench" --benchmark_repetitions="$reps" --benchmark_report_aggregates_only=true \
+echo "stack_bench: $reps repetitions of each case, interleaved (ustack and lwIP in one process)..."
+"$bench" --benchmark_repetitions="$reps" --benchmark_enable_random_interleaving=true \
+  --benchmark_report_aggregates_only=true \
   --benchmark_out="$work/bench.json" --benchmark_out_format=json >"$work/bench.log" 2>&1 ||
   { cat "$work/bench.log" >&2; exit 1; }
 
