@@ -148,12 +148,21 @@ std::string format_summary(const RunConfig& c, const RunResult& r) {
         out += fmt::format("  final states   client {}, server {}\n", state_text(f.client_state),
                            state_text(f.server_state));
         if (f.client_state && !f.client_connected) {
+            // What stopped it: the connect failed (timed out, refused), the run ended while
+            // the client still tried, or --duration closed it.
+            const char* until = "before the client closed it";
+            if (f.client_error) {
+                until = "before the connect failed";
+            } else if (*f.client_state == tcp::State::SynSent) {
+                until = "before the run ended, with the client still resending its SYN";
+            } else if (c.duration > Duration::zero()) {
+                until = "before --duration ended the flow";
+            }
             out += fmt::format(
                 "  handshake      never completed: the client's connection did not reach "
-                "ESTABLISHED (its SYN resent {} times, {} RTO events) {}\n",
-                f.last.retransmits, f.last.rto_events,
-                c.duration > Duration::zero() ? "before --duration ended the flow"
-                                              : "before the client gave up");
+                "ESTABLISHED (its SYN resent {} time{}, {} RTO event{}) {}\n",
+                f.last.retransmits, f.last.retransmits == 1 ? "" : "s", f.last.rto_events,
+                f.last.rto_events == 1 ? "" : "s", until);
         }
         if (f.client_error) out += fmt::format("  client error   {}\n", to_string(*f.client_error));
         if (f.server_error) out += fmt::format("  server error   {}\n", to_string(*f.server_error));

@@ -64,7 +64,7 @@ TEST(SimRun, ARunWithNothingLeftToHappenEndsAsStalled) {
     const std::string summary = format_summary(c, r);
     EXPECT_NE(summary.find("the run stalled"), std::string::npos) << summary;
     EXPECT_NE(summary.find("did not reach ESTABLISHED"), std::string::npos) << summary;
-    EXPECT_NE(summary.find("before the client gave up"), std::string::npos) << summary;
+    EXPECT_NE(summary.find("before the connect failed"), std::string::npos) << summary;
 }
 
 TEST(SimRun, ACleanRunIsNeitherStalledNorUnconnected) {

@@ -81,6 +81,18 @@ TEST_F(SimCli, AFlowThatNeverConnectedEndsTheRunAndIsExplained) {
     EXPECT_TRUE(has(r.out, "  final states   client CLOSED, server never opened\n")) << r.out;
 }
 
+// --limit ending the run while the client still resends its SYN: the handshake line says so
+// (the client neither gave up nor was closed).
+TEST_F(SimCli, ALimitThatEndsTheHandshakeIsNamed) {
+    const CommandResult r = sim("--bytes 10k --loss 99% --limit 2s --seed 1");
+    EXPECT_EQ(r.exit_code, 2) << r.err << r.out;
+    EXPECT_TRUE(has(r.out,
+                    "ESTABLISHED (its SYN resent 1 time, 1 RTO event) before the run ended, "
+                    "with the client still resending its SYN\n"))
+        << r.out;
+    EXPECT_TRUE(has(r.out, "  final states   client SYN-SENT")) << r.out;
+}
+
 TEST_F(SimCli, DelayIsOneWay) {
     const CommandResult r = sim("--bytes 10k --delay 30ms --cc newreno --no-sack");
     ASSERT_EQ(r.exit_code, 0) << r.err;
