@@ -319,7 +319,8 @@ std::uint32_t Scoreboard::pipe() const {
     // RFC 6675 §4 SetPipe(): for each octet in [HighACK + 1, HighData] not SACKed, count it once
     // if !IsLost(octet) and once more if octet <= HighRxt. IsLost is the same for every octet of
     // one hole, so whole holes are counted.
-    // (Mostly nothing is SACKed and no retransmission is out: the whole flight counts once.)
+    // (Mostly nothing is SACKed and no retransmission is watched: no hole is lost and no resend
+    // left the network, so every octet counts once and those below HighRxt once more.)
     if (count_ == 0 && rxt_count_ == 0) {
         const std::uint64_t pipe = std::uint64_t{data_end_} + std::min(data_end_, rxt_end_);
         return static_cast<std::uint32_t>(std::min<std::uint64_t>(pipe, UINT32_MAX));
