@@ -137,6 +137,9 @@ class Stack final : public Pollable {
     // "fragmentation needed" (RFC 1191) or "Packet Too Big" (RFC 8201) lowered it.
     Result<std::size_t> path_mtu(ConnId id) const;
 
+    // Pollable. poll_at() is never late. After a verb that cancelled or postponed one of a
+    // connection's timers it may be early until the next poll(), which then finds nothing due
+    // and puts the deadline right.
     Instant poll_at() const override;
     void poll(Instant now) override;
 
