@@ -237,6 +237,23 @@ TEST(Pipe, CountsARetransmittedOctetThatIsNotLostTwice) {
     EXPECT_EQ(sb.pipe(), 1100u);
 }
 
+// A resend no entry watches (all kMaxRetransmissions were taken when it went) still counts
+// once more below HighRxt after the watched ones are acknowledged: nothing SACKed, no entry
+// left, pipe() = flight + the unwatched resend.
+TEST(Pipe, CountsAnUnwatchedRetransmissionTwice) {
+    constexpr std::uint32_t kResends = Scoreboard::kMaxRetransmissions + 1;
+    Scoreboard sb(s(kUna), kMss);
+    sb.on_sent(s(kUna + 2 * kMss * kResends + 5 * kMss));
+    // Every other segment resent: no two resends join into one entry.
+    for (std::uint32_t i = 0; i < kResends; ++i)
+        sb.on_retransmit(s(kUna + 2 * kMss * i), kMss);
+    const std::uint32_t unwatched = kUna + 2 * kMss * (kResends - 1);
+    sack(sb, unwatched, {});
+    EXPECT_EQ(sb.high_rxt(), s(unwatched + kMss));
+    EXPECT_EQ(sb.flight_size(), 7 * kMss);
+    EXPECT_EQ(sb.pipe(), 8 * kMss);
+}
+
 TEST(NextSeg, Rule1IsTheFirstLostSegment) {
     Scoreboard sb = ten_segments();
     sack(sb, kUna, {blk(1100, 1400)});
