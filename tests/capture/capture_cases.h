@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -20,7 +21,7 @@ struct GoldenCase {
     const char* name;
     LinkType link;
     const char* flags;  // tcpdump flags the expected text was made with
-    std::vector<CaseRecord> records;
+    std::span<const CaseRecord> records;
     const char* expected;
 };
 
