@@ -5,14 +5,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
-#include <map>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "base/pollable.h"
 #include "base/time.h"
 #include "rt/loop.h"
+#include "rt/timer_queue.h"
 
 namespace ustack::rt {
 
@@ -85,7 +84,6 @@ class RealLoop : public Loop {
     bool step(Instant limit);
     // Waits up to `timeout` (zero: just looks) for watched descriptors; marks the ready ones.
     void wait(Duration timeout);
-    void run_due_timers();
 
     RealLoopConfig config_;
     int epoll_fd_ = -1;
@@ -94,11 +92,8 @@ class RealLoop : public Loop {
     std::vector<Pollable*> pollables_;  // registration order; nullptr until compacted
     bool compact_ = false;
     std::vector<Watch> watches_;  // a handful: linear search
-    std::map<std::pair<Instant, std::uint64_t>, TimerCallback> timers_;
-    std::unordered_map<std::uint64_t, Instant> timer_deadlines_;
-    std::vector<std::pair<std::uint64_t, TimerCallback>> due_;
+    TimerQueue timers_;
     std::vector<Pollable*> to_poll_;
-    std::uint64_t next_timer_id_ = 1;
     std::uint64_t steps_ = 0;
     std::uint64_t busy_steps_ = 0;
     std::uint64_t waits_ = 0;

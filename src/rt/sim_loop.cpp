@@ -17,26 +17,18 @@ void SimLoop::remove(Pollable& pollable) {
 }
 
 TimerId SimLoop::call_at(Instant when, TimerCallback callback) {
-    const std::uint64_t id = next_timer_id_++;
-    timers_.emplace(std::make_pair(when, id), std::move(callback));
-    timer_deadlines_.emplace(id, when);
-    return TimerId{id};
+    return timers_.add(when, std::move(callback));
 }
 
 bool SimLoop::cancel(TimerId id) {
-    auto it = timer_deadlines_.find(id.value);
-    if (it == timer_deadlines_.end()) return false;
-    timers_.erase(std::make_pair(it->second, id.value));  // absent if it is about to run
-    timer_deadlines_.erase(it);
-    return true;
+    return timers_.cancel(id);
 }
 
 Instant SimLoop::next_deadline() const {
     Instant next = Instant::never();
     for (const Pollable* p : pollables_)
         if (p != nullptr) next = std::min(next, p->poll_at());
-    if (!timers_.empty()) next = std::min(next, timers_.begin()->first.first);
-    return next;
+    return std::min(next, timers_.earliest());
 }
 
 Instant SimLoop::gather_deadlines() {
@@ -48,8 +40,7 @@ Instant SimLoop::gather_deadlines() {
         deadlines_[i] = at;
         next = std::min(next, at);
     }
-    if (!timers_.empty()) next = std::min(next, timers_.begin()->first.first);
-    return next;
+    return std::min(next, timers_.earliest());
 }
 
 bool SimLoop::step(Instant limit) {
@@ -91,22 +82,8 @@ bool SimLoop::step(Instant limit) {
             polled = true;
         }
     }
-    run_due_timers();
+    timers_.run_due(now_);
     return true;
-}
-
-void SimLoop::run_due_timers() {
-    // Take every due timer first, so timers scheduled by the callbacks wait for the next step.
-    due_.clear();
-    while (!timers_.empty() && timers_.begin()->first.first <= now_) {
-        auto node = timers_.extract(timers_.begin());
-        due_.emplace_back(node.key().second, std::move(node.mapped()));
-    }
-    for (auto& [id, callback] : due_) {
-        if (timer_deadlines_.erase(id) == 0) continue;  // cancelled by an earlier callback
-        callback(now_);
-    }
-    due_.clear();
 }
 
 bool SimLoop::run_until(const std::function<bool()>& done, Instant limit) {

@@ -4,14 +4,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
-#include <map>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "base/pollable.h"
 #include "base/time.h"
 #include "rt/loop.h"
+#include "rt/timer_queue.h"
 
 namespace ustack::rt {
 
@@ -52,7 +51,6 @@ class SimLoop : public Loop {
     bool step(Instant limit);
     // next_deadline(), keeping each pollable's poll_at() in deadlines_ for the step's polls.
     Instant gather_deadlines();
-    void run_due_timers();
 
     SimLoopConfig config_;
     Instant now_;
@@ -60,12 +58,7 @@ class SimLoop : public Loop {
     std::vector<Pollable*> pollables_;
     bool compact_ = false;
     std::vector<Instant> deadlines_;  // step()'s scratch: pollables_[i]'s poll_at() at its start
-    // Keyed by (deadline, id): ids grow, so ties run in call_at() order.
-    std::map<std::pair<Instant, std::uint64_t>, TimerCallback> timers_;
-    // Every timer not yet run or cancelled, including those taken out of timers_ to run.
-    std::unordered_map<std::uint64_t, Instant> timer_deadlines_;
-    std::vector<std::pair<std::uint64_t, TimerCallback>> due_;
-    std::uint64_t next_timer_id_ = 1;
+    TimerQueue timers_;
     std::uint64_t steps_ = 0;
     std::uint64_t steps_at_now_ = 0;
     StopReason stop_reason_ = StopReason::Done;
