@@ -1,24 +1,16 @@
 // Loop: the one place that reads a clock — drives Pollables to their deadlines and runs app timers.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <utility>
 
 #include "base/pollable.h"
 #include "base/time.h"
+#include "rt/timer_queue.h"
 
 namespace ustack::rt {
-
-// Names one call_at() timer. Ids are never reused within a loop; the default id names no timer.
-struct TimerId {
-    std::uint64_t value = 0;
-    constexpr bool valid() const { return value != 0; }
-    constexpr bool operator==(const TimerId&) const = default;
-};
-
-// Application timers get the loop's time as they run.
-using TimerCallback = std::function<void(Instant now)>;
 
 // Why the last run_until() returned.
 enum class StopReason : std::uint8_t {
@@ -33,7 +25,8 @@ enum class StopReason : std::uint8_t {
 // deadline among its Pollables' poll_at() and its timers, waits for it (SimLoop: jumps to it),
 // polls the Pollables that are due in the order they were added, then runs the due timers in
 // deadline order (ties: the order call_at() was called). Timer callbacks run from the loop only,
-// never inside protocol processing; they may add, remove, call_at and cancel.
+// never inside protocol processing; they may add, remove, call_at and cancel. The timers and
+// run_until()'s driving are the same for every clock and live here; a loop supplies step().
 class Loop {
   public:
     virtual ~Loop() = default;
@@ -50,21 +43,43 @@ class Loop {
     virtual void unwatch_fd(int fd) = 0;
 
     // Run `callback` once, from the loop, at `when` (or at the next step when `when` has passed).
-    virtual TimerId call_at(Instant when, TimerCallback callback) = 0;
+    TimerId call_at(Instant when, TimerCallback callback) {
+        return timers_.add(when, std::move(callback));
+    }
     TimerId call_after(Duration delay, TimerCallback callback) {
         return call_at(now() + delay, std::move(callback));
     }
     // False when the timer has already run, was cancelled, or never existed.
-    virtual bool cancel(TimerId id) = 0;
+    bool cancel(TimerId id) { return timers_.cancel(id); }
+    std::size_t pending_timers() const { return timers_.size(); }
 
     // Step until done() is true (checked before every step and after it), or until the next
     // deadline lies beyond `limit` — then the clock stands at `limit` — or the loop cannot go on.
     // Deadlines at exactly `limit` are served. True only when done() became true.
-    virtual bool run_until(const std::function<bool()>& done, Instant limit) = 0;
+    bool run_until(const std::function<bool()>& done, Instant limit);
     void run_for(Duration duration) {
         run_until([] { return false; }, now() + duration);
     }
-    virtual StopReason stop_reason() const = 0;
+    StopReason stop_reason() const { return stop_reason_; }
+
+  protected:
+    // One step toward `limit` (the clock's own part of the loop); false, after stop(), when the
+    // loop cannot go on.
+    virtual bool step(Instant limit) = 0;
+    // Called as each run_until() begins.
+    virtual void begin_run() {}
+    // Records why the loop stops; returns false for step() to return.
+    bool stop(StopReason reason) {
+        stop_reason_ = reason;
+        return false;
+    }
+    TimerQueue& timers() { return timers_; }
+    const TimerQueue& timers() const { return timers_; }
+
+  private:
+    TimerQueue timers_;
+    StopReason stop_reason_ = StopReason::Done;
+    bool running_ = false;
 };
 
 }  // namespace ustack::rt

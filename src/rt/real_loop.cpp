@@ -71,19 +71,11 @@ void RealLoop::unwatch_fd(int fd) {
     watches_.erase(it);
 }
 
-TimerId RealLoop::call_at(Instant when, TimerCallback callback) {
-    return timers_.add(when, std::move(callback));
-}
-
-bool RealLoop::cancel(TimerId id) {
-    return timers_.cancel(id);
-}
-
 Instant RealLoop::next_deadline() const {
     Instant next = Instant::never();
     for (const Pollable* p : pollables_)
         if (p != nullptr) next = std::min(next, p->poll_at());
-    return std::min(next, timers_.earliest());
+    return std::min(next, timers().earliest());
 }
 
 void RealLoop::wait(Duration timeout) {
@@ -127,12 +119,10 @@ bool RealLoop::step(Instant limit) {
     now_ = std::max(now_, clock_now());
     const Instant next = next_deadline();
     if (next == Instant::never() && limit == Instant::never() && watches_.empty()) {
-        stop_reason_ = StopReason::Idle;
-        return false;
+        return stop(StopReason::Idle);
     }
     if (next > limit && now_ >= limit) {
-        stop_reason_ = StopReason::Limit;
-        return false;
+        return stop(StopReason::Limit);
     }
     const Instant wake = std::min(next, limit);
     const bool due_now = wake <= now_;
@@ -147,8 +137,7 @@ bool RealLoop::step(Instant limit) {
         any_ready = any_ready || w.ready;
     if (due_now && !any_ready) {
         if (++busy_steps_ > config_.max_busy_steps) {
-            stop_reason_ = StopReason::Livelock;
-            return false;
+            return stop(StopReason::Livelock);
         }
     } else {
         busy_steps_ = 0;
@@ -178,31 +167,8 @@ bool RealLoop::step(Instant limit) {
     }
     for (Pollable* p : to_poll_)
         p->poll(now_);
-    timers_.run_due(now_);
+    timers().run_due(now_);
     return true;
-}
-
-bool RealLoop::run_until(const std::function<bool()>& done, Instant limit) {
-    if (running_) {
-        stop_reason_ = StopReason::Reentered;
-        return false;
-    }
-    running_ = true;
-    busy_steps_ = 0;
-    bool finished = false;
-    for (;;) {
-        if (done()) {
-            finished = true;
-            break;
-        }
-        if (!step(limit)) {
-            finished = done();
-            break;
-        }
-    }
-    if (finished) stop_reason_ = StopReason::Done;
-    running_ = false;
-    return finished;
 }
 
 }  // namespace ustack::rt

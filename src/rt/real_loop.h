@@ -11,7 +11,6 @@
 #include "base/pollable.h"
 #include "base/time.h"
 #include "rt/loop.h"
-#include "rt/timer_queue.h"
 
 namespace ustack::rt {
 
@@ -58,10 +57,6 @@ class RealLoop : public Loop {
     void remove(Pollable& pollable) override;
     bool watch_fd(int fd, Pollable& owner) override;
     void unwatch_fd(int fd) override;
-    TimerId call_at(Instant when, TimerCallback callback) override;
-    bool cancel(TimerId id) override;
-    bool run_until(const std::function<bool()>& done, Instant limit) override;
-    StopReason stop_reason() const override { return stop_reason_; }
 
     // The earliest deadline among the pollables and timers (Instant::never() when none).
     Instant next_deadline() const;
@@ -69,10 +64,13 @@ class RealLoop : public Loop {
     // Waits that blocked (a timeout > 0 was given to the kernel) and descriptor wake-ups.
     std::uint64_t waits() const { return waits_; }
     std::uint64_t fd_wakeups() const { return fd_wakeups_; }
-    std::size_t pending_timers() const { return timers_.size(); }
     bool uses_epoll_pwait2() const { return pwait2_; }
     // False when epoll_create1 failed (descriptor limit): watch_fd() then fails, timers still run.
     bool valid() const { return epoll_fd_ >= 0; }
+
+  protected:
+    bool step(Instant limit) override;
+    void begin_run() override { busy_steps_ = 0; }
 
   private:
     struct Watch {
@@ -81,7 +79,6 @@ class RealLoop : public Loop {
         bool ready = false;  // readable at the last wait
     };
 
-    bool step(Instant limit);
     // Waits up to `timeout` (zero: just looks) for watched descriptors; marks the ready ones.
     void wait(Duration timeout);
 
@@ -92,14 +89,11 @@ class RealLoop : public Loop {
     std::vector<Pollable*> pollables_;  // registration order; nullptr until compacted
     bool compact_ = false;
     std::vector<Watch> watches_;  // a handful: linear search
-    TimerQueue timers_;
     std::vector<Pollable*> to_poll_;
     std::uint64_t steps_ = 0;
     std::uint64_t busy_steps_ = 0;
     std::uint64_t waits_ = 0;
     std::uint64_t fd_wakeups_ = 0;
-    StopReason stop_reason_ = StopReason::Done;
-    bool running_ = false;
 };
 
 }  // namespace ustack::rt

@@ -16,19 +16,11 @@ void SimLoop::remove(Pollable& pollable) {
     compact_ = true;
 }
 
-TimerId SimLoop::call_at(Instant when, TimerCallback callback) {
-    return timers_.add(when, std::move(callback));
-}
-
-bool SimLoop::cancel(TimerId id) {
-    return timers_.cancel(id);
-}
-
 Instant SimLoop::next_deadline() const {
     Instant next = Instant::never();
     for (const Pollable* p : pollables_)
         if (p != nullptr) next = std::min(next, p->poll_at());
-    return std::min(next, timers_.earliest());
+    return std::min(next, timers().earliest());
 }
 
 Instant SimLoop::gather_deadlines() {
@@ -40,7 +32,7 @@ Instant SimLoop::gather_deadlines() {
         deadlines_[i] = at;
         next = std::min(next, at);
     }
-    return std::min(next, timers_.earliest());
+    return std::min(next, timers().earliest());
 }
 
 bool SimLoop::step(Instant limit) {
@@ -50,21 +42,18 @@ bool SimLoop::step(Instant limit) {
     }
     const Instant next = gather_deadlines();
     if (next == Instant::never() && limit == Instant::never()) {
-        stop_reason_ = StopReason::Idle;
-        return false;
+        return stop(StopReason::Idle);
     }
     if (next > limit) {
         now_ = std::max(now_, limit);
-        stop_reason_ = StopReason::Limit;
-        return false;
+        return stop(StopReason::Limit);
     }
     if (next > now_) {
         now_ = next;  // the virtual clock jumps: no waiting
         steps_at_now_ = 0;
     }
     if (++steps_at_now_ > config_.max_steps_per_instant) {
-        stop_reason_ = StopReason::Livelock;
-        return false;
+        return stop(StopReason::Livelock);
     }
     ++steps_;
     // Pollables added during the step wait for the next one.
@@ -82,30 +71,8 @@ bool SimLoop::step(Instant limit) {
             polled = true;
         }
     }
-    timers_.run_due(now_);
+    timers().run_due(now_);
     return true;
-}
-
-bool SimLoop::run_until(const std::function<bool()>& done, Instant limit) {
-    if (running_) {
-        stop_reason_ = StopReason::Reentered;
-        return false;
-    }
-    running_ = true;
-    bool finished = false;
-    for (;;) {
-        if (done()) {
-            finished = true;
-            break;
-        }
-        if (!step(limit)) {
-            finished = done();
-            break;
-        }
-    }
-    if (finished) stop_reason_ = StopReason::Done;
-    running_ = false;
-    return finished;
 }
 
 }  // namespace ustack::rt

@@ -10,7 +10,6 @@
 #include "base/pollable.h"
 #include "base/time.h"
 #include "rt/loop.h"
-#include "rt/timer_queue.h"
 
 namespace ustack::rt {
 
@@ -34,21 +33,17 @@ class SimLoop : public Loop {
     void remove(Pollable& pollable) override;
     bool watch_fd(int, Pollable&) override { return false; }
     void unwatch_fd(int) override {}
-    TimerId call_at(Instant when, TimerCallback callback) override;
-    bool cancel(TimerId id) override;
-    bool run_until(const std::function<bool()>& done, Instant limit) override;
-    StopReason stop_reason() const override { return stop_reason_; }
 
     // The earliest deadline among the pollables and timers (Instant::never() when none).
     Instant next_deadline() const;
     // Steps taken since construction (each a poll of the due pollables and timers).
     std::uint64_t steps() const { return steps_; }
-    std::size_t pending_timers() const { return timers_.size(); }
+
+  protected:
+    // One step: jump to the next deadline if it is no later than `limit`, serve what is due.
+    bool step(Instant limit) override;
 
   private:
-    // One step: jump to the next deadline if it is no later than `limit`, serve what is due.
-    // Returns false (with stop_reason_ set) when it could not step.
-    bool step(Instant limit);
     // next_deadline(), keeping each pollable's poll_at() in deadlines_ for the step's polls.
     Instant gather_deadlines();
 
@@ -58,11 +53,8 @@ class SimLoop : public Loop {
     std::vector<Pollable*> pollables_;
     bool compact_ = false;
     std::vector<Instant> deadlines_;  // step()'s scratch: pollables_[i]'s poll_at() at its start
-    TimerQueue timers_;
     std::uint64_t steps_ = 0;
     std::uint64_t steps_at_now_ = 0;
-    StopReason stop_reason_ = StopReason::Done;
-    bool running_ = false;
 };
 
 }  // namespace ustack::rt

@@ -3,17 +3,27 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "base/time.h"
-#include "rt/loop.h"
 
 namespace ustack::rt {
 
-// SimLoop and RealLoop each hold one. A callback may set and cancel timers while it runs: a
+// Names one call_at() timer. Ids are never reused within a loop; the default id names no timer.
+struct TimerId {
+    std::uint64_t value = 0;
+    constexpr bool valid() const { return value != 0; }
+    constexpr bool operator==(const TimerId&) const = default;
+};
+
+// Application timers get the loop's time as they run.
+using TimerCallback = std::function<void(Instant now)>;
+
+// Every Loop holds one. A callback may set and cancel timers while it runs: a
 // timer set then waits for the next run_due(), and a cancelled one that was also due is skipped.
 class TimerQueue {
   public:
@@ -25,10 +35,14 @@ class TimerQueue {
         return timers_.empty() ? Instant::never() : timers_.begin()->first.first;
     }
     std::size_t size() const { return timers_.size(); }
-    // Runs every timer due at `now`, each once, with `now`.
-    void run_due(Instant now);
+    // Runs every timer due at `now`, each once, with `now`. (Most steps have none due.)
+    void run_due(Instant now) {
+        if (earliest() <= now) run_due_slow(now);
+    }
 
   private:
+    void run_due_slow(Instant now);
+
     // Keyed by (deadline, id): ids grow, so ties run in add() order.
     std::map<std::pair<Instant, std::uint64_t>, TimerCallback> timers_;
     // Every timer not yet run or cancelled, including those taken out of timers_ to run.
