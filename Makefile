@@ -8,7 +8,7 @@ FUZZ_SECONDS ?= 120
 # Debian packages the build, the tests and the tools need.
 PACKAGES := build-essential cmake ninja-build pkg-config clang clang-format libclang-rt-14-dev \
             libpcap-dev libfmt-dev libcli11-dev libexpected-dev googletest libgtest-dev \
-            libgmock-dev libbenchmark-dev liblwip-dev iperf3 tcpdump tshark iproute2 iputils-ping \
+            libgmock-dev libbenchmark-dev liblwip-dev iperf3 tcpdump tshark iproute2 ethtool iputils-ping \
             python3 curl netcat-openbsd nftables util-linux
 
 CMAKE_FLAGS := -G Ninja -DCMAKE_EXPORT_COMPILE_COMMANDS=ON

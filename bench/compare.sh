@@ -7,7 +7,10 @@
 #    second, so a busy machine skews them less);
 #  - iperf3 on the loopback of a network namespace this script creates and deletes (needs root;
 #    skipped with a message otherwise), client and server pinned to one core as our bench is,
-#    SECONDS seconds each, at lo's own MTU (65536) and at MTU 1500.
+#    SECONDS seconds each, at lo's own MTU (65536) and at MTU 1500, then at MTU 1500 with lo's
+#    segmentation offloads off (TSO, GSO, GRO; needs ethtool): with them on, lo carries TCP in
+#    packets of up to 64 KiB whatever its MTU, so only the last run puts every 1448-byte
+#    segment through the kernel's TCP/IP as ustack's and lwIP's benches put theirs.
 # Prints the figures and the ratios ustack/lwIP (Gbit/s, segments/s, conn/s) and ustack/kernel.
 # Usage: bench/compare.sh [BUILD_DIR] [SECONDS] [REPS]   (defaults: build 5 5)
 set -euo pipefail
@@ -33,11 +36,11 @@ echo "stack_bench: $reps repetitions of each case, interleaved (ustack and lwIP 
   { cat "$work/bench.log" >&2; exit 1; }
 
 # Kernel loopback: one iperf3 run in the namespace; prints the receiver's Gbit/s.
-iperf_lo() {  # $1 = MTU
+iperf_lo() {  # $1 = MTU, $2 = a name for the run
   ip netns exec "$ns" ip link set lo mtu "$1"
+  local out="$work/iperf_$1_$2.json"
   timeout $((seconds + 20)) ip netns exec "$ns" taskset -c 0 iperf3 -s -1 -p 5201 >/dev/null 2>&1 &
   local server=$!
-  local out="$work/iperf_$1.json"
   sleep 0.5
   local try
   for try in 1 2 3 4 5; do
@@ -54,6 +57,7 @@ iperf_lo() {  # $1 = MTU
 
 kernel_64k=""
 kernel_1500=""
+kernel_1500_plain=""
 if [ "$(id -u)" -ne 0 ]; then
   echo "kernel loopback: skipped (iperf3 in a network namespace needs root)"
 elif ! command -v iperf3 >/dev/null; then
@@ -63,13 +67,21 @@ else
   ip netns add "$ns"
   ip netns exec "$ns" ip link set lo up
   echo "iperf3 on the loopback of namespace $ns, ${seconds}s at MTU 65536, then ${seconds}s at MTU 1500..."
-  kernel_64k=$(iperf_lo 65536)
-  kernel_1500=$(iperf_lo 1500)
+  kernel_64k=$(iperf_lo 65536 offloads)
+  kernel_1500=$(iperf_lo 1500 offloads)
+  if ! command -v ethtool >/dev/null; then
+    echo "kernel loopback without offloads: skipped (ethtool is missing: apt-get install ethtool)"
+  elif ip netns exec "$ns" ethtool -K lo tso off gso off gro off >/dev/null 2>&1; then
+    echo "iperf3 again at MTU 1500 with lo's TSO, GSO and GRO off, ${seconds}s..."
+    kernel_1500_plain=$(iperf_lo 1500 plain)
+  else
+    echo "kernel loopback without offloads: skipped (ethtool -K lo failed)"
+  fi
   ip netns del "$ns"
   ns=""
 fi
 
-python3 - "$work/bench.json" "$kernel_64k" "$kernel_1500" <<'PY'
+python3 - "$work/bench.json" "$kernel_64k" "$kernel_1500" "$kernel_1500_plain" <<'PY'
 import json, sys
 data = json.load(open(sys.argv[1]))
 med = {}
@@ -91,6 +103,7 @@ ua = get("BM_BulkTransfer", "allocs_per_segment")
 uac = get("BM_HandshakeAndClose", "allocs_per_connection")
 k64 = float(sys.argv[2]) if sys.argv[2] else None
 k15 = float(sys.argv[3]) if sys.argv[3] else None
+k15p = float(sys.argv[4]) if sys.argv[4] else None
 print()
 print(f"{'':28}{'ustack':>16}{'lwIP':>16}{'ustack/lwIP':>14}")
 print(f"{'bulk Gbit/s (MTU 1500)':28}{fmt(ug, ''):>16}{fmt(lg, ''):>16}{ratio(ug, lg):>14}")
@@ -102,7 +115,11 @@ print()
 if k64 is None:
     print("kernel loopback: not measured")
 else:
-    print(f"{'kernel iperf3 Gbit/s':28}{'lo MTU 65536':>16}{'lo MTU 1500':>16}")
-    print(f"{'':28}{k64:16.2f}{(k15 if k15 is not None else float('nan')):16.2f}")
-    print(f"{'ustack/kernel':28}{ratio(ug, k64):>16}{ratio(ug, k15):>16}")
+    def num(v):
+        return "n/a" if v is None else f"{v:16.2f}"
+    print(f"{'kernel iperf3 Gbit/s':28}{'lo MTU 65536':>16}{'lo MTU 1500':>16}{'1500, no TSO':>16}")
+    print(f"{'':28}{num(k64):>16}{num(k15):>16}{num(k15p):>16}")
+    print(f"{'ustack/kernel':28}{ratio(ug, k64):>16}{ratio(ug, k15):>16}{ratio(ug, k15p):>16}")
+    print("(lo carries TCP in packets of up to 64 KiB in the first two runs (TSO, GSO, GRO);")
+    print(" in the last, like ustack's and lwIP's benches, in 1448-byte segments)")
 PY
