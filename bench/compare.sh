@@ -116,7 +116,7 @@ if k64 is None:
     print("kernel loopback: not measured")
 else:
     def num(v):
-        return "n/a" if v is None else f"{v:16.2f}"
+        return "n/a" if v is None else f"{v:.2f}"
     print(f"{'kernel iperf3 Gbit/s':28}{'lo MTU 65536':>16}{'lo MTU 1500':>16}{'1500, no TSO':>16}")
     print(f"{'':28}{num(k64):>16}{num(k15):>16}{num(k15p):>16}")
     print(f"{'ustack/kernel':28}{ratio(ug, k64):>16}{ratio(ug, k15):>16}{ratio(ug, k15p):>16}")
